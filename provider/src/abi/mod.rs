@@ -1,0 +1,1 @@
+//! C boundary (in progress)
