@@ -1,0 +1,148 @@
+//! Crypto calls: key lookup with usage checks, then the mechanism registry.
+
+use super::{Access, SoftToken};
+use crate::error::{Ckr, Result};
+use crate::mech::{registry, Cipher, Digest, Mechanism, Signer, Verifier};
+use crate::object::{self, Origin};
+use crate::{Attributes, Value};
+use cryptoki_sys::*;
+use std::sync::Arc;
+
+/// What a key is about to be used for: the usage attribute that must be true.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Usage {
+    Encrypt,
+    Decrypt,
+    Sign,
+    Verify,
+    Wrap,
+    Unwrap,
+    Derive,
+}
+
+impl Usage {
+    fn attribute(self) -> CK_ATTRIBUTE_TYPE {
+        match self {
+            Usage::Encrypt => CKA_ENCRYPT,
+            Usage::Decrypt => CKA_DECRYPT,
+            Usage::Sign => CKA_SIGN,
+            Usage::Verify => CKA_VERIFY,
+            Usage::Wrap => CKA_WRAP,
+            Usage::Unwrap => CKA_UNWRAP,
+            Usage::Derive => CKA_DERIVE,
+        }
+    }
+}
+
+impl SoftToken {
+    /// The key behind `handle`, if it is a key the caller may use for `usage`.
+    pub fn key(&self, handle: CK_OBJECT_HANDLE, usage: Usage) -> Result<Arc<Attributes>> {
+        let key = self.object(handle).map_err(|e| match e {
+            Ckr::OBJECT_HANDLE_INVALID => Ckr::KEY_HANDLE_INVALID,
+            other => other,
+        })?;
+        if key.ulong(CKA_KEY_TYPE)?.is_none() {
+            return Err(Ckr::KEY_HANDLE_INVALID);
+        }
+        if !key.bool_or(usage.attribute(), false)? {
+            return Err(Ckr::KEY_FUNCTION_NOT_PERMITTED);
+        }
+        Ok(key)
+    }
+
+    /// Whether using this key needs the PIN again (CKA_ALWAYS_AUTHENTICATE).
+    pub fn always_authenticate(&self, handle: CK_OBJECT_HANDLE) -> Result<bool> {
+        self.object(handle)?.bool_or(CKA_ALWAYS_AUTHENTICATE, false)
+    }
+
+    /// C_EncryptInit / C_DecryptInit.
+    pub fn cipher(&self, m: &Mechanism, handle: CK_OBJECT_HANDLE, usage: Usage) -> Result<Box<dyn Cipher>> {
+        let mech = registry().get(m.ty)?;
+        let key = self.key(handle, usage)?;
+        match usage {
+            Usage::Encrypt => mech.encrypt(m, &key),
+            _ => mech.decrypt(m, &key),
+        }
+    }
+
+    /// C_SignInit.
+    pub fn signer(&self, m: &Mechanism, handle: CK_OBJECT_HANDLE) -> Result<Box<dyn Signer>> {
+        let mech = registry().get(m.ty)?;
+        mech.sign(m, &*self.key(handle, Usage::Sign)?)
+    }
+
+    /// C_VerifyInit / C_VerifySignatureInit.
+    pub fn verifier(&self, m: &Mechanism, handle: CK_OBJECT_HANDLE) -> Result<Box<dyn Verifier>> {
+        let mech = registry().get(m.ty)?;
+        mech.verify(m, &*self.key(handle, Usage::Verify)?)
+    }
+
+    /// C_DigestInit.
+    pub fn digest(&self, m: &Mechanism) -> Result<Box<dyn Digest>> {
+        registry().get(m.ty)?.digest(m)
+    }
+
+    /// C_DigestKey: the value of a secret key, to be fed to a digest.
+    pub fn digestible_value(&self, handle: CK_OBJECT_HANDLE) -> Result<Value> {
+        let key = self.object(handle).map_err(|_| Ckr::KEY_HANDLE_INVALID)?;
+        if key.ulong(CKA_CLASS)? != Some(CKO_SECRET_KEY) {
+            return Err(Ckr(CKR_KEY_INDIGESTIBLE));
+        }
+        let value = key.get(CKA_VALUE).ok_or(Ckr(CKR_KEY_INDIGESTIBLE))?;
+        Ok(Value::new(value.to_vec()))
+    }
+
+    /// C_GenerateKey.
+    pub fn generate_key(&self, access: Access, m: &Mechanism, template: &Attributes) -> Result<CK_OBJECT_HANDLE> {
+        let mech = registry().get(m.ty)?;
+        let mut supplied = mech.generate_key(m, template)?;
+        supplied.set_ulong(CKA_CLASS, CKO_SECRET_KEY);
+        let obj = object::build(template, Origin::Generate(m.ty), &supplied)?;
+        self.insert(access, obj)
+    }
+
+    /// C_WrapKey: only extractable secret keys leave the token, and keys
+    /// marked CKA_WRAP_WITH_TRUSTED only under a trusted wrapping key.
+    pub fn wrap_key(&self, m: &Mechanism, wrapping: CK_OBJECT_HANDLE, handle: CK_OBJECT_HANDLE) -> Result<Vec<u8>> {
+        let mech = registry().get(m.ty)?;
+        let wrapping_key = self.key(wrapping, Usage::Wrap).map_err(|e| match e {
+            Ckr::KEY_HANDLE_INVALID => Ckr(CKR_WRAPPING_KEY_HANDLE_INVALID),
+            Ckr::KEY_FUNCTION_NOT_PERMITTED => Ckr(CKR_WRAPPING_KEY_TYPE_INCONSISTENT),
+            other => other,
+        })?;
+        let key = self.object(handle).map_err(|_| Ckr::KEY_HANDLE_INVALID)?;
+        if key.ulong(CKA_CLASS)? != Some(CKO_SECRET_KEY) {
+            return Err(Ckr::KEY_NOT_WRAPPABLE);
+        }
+        if !key.bool_or(CKA_EXTRACTABLE, false)? {
+            return Err(Ckr::KEY_UNEXTRACTABLE);
+        }
+        if key.bool_or(CKA_WRAP_WITH_TRUSTED, false)? && !wrapping_key.bool_or(CKA_TRUSTED, false)? {
+            return Err(Ckr::KEY_NOT_WRAPPABLE);
+        }
+        let value = key.get(CKA_VALUE).ok_or(Ckr::KEY_NOT_WRAPPABLE)?;
+        mech.wrap(m, &wrapping_key, value)
+    }
+
+    /// C_UnwrapKey: the template names the class and key type of the result.
+    pub fn unwrap_key(
+        &self,
+        access: Access,
+        m: &Mechanism,
+        unwrapping: CK_OBJECT_HANDLE,
+        wrapped: &[u8],
+        template: &Attributes,
+    ) -> Result<CK_OBJECT_HANDLE> {
+        let mech = registry().get(m.ty)?;
+        let unwrapping_key = self.key(unwrapping, Usage::Unwrap).map_err(|e| match e {
+            Ckr::KEY_HANDLE_INVALID => Ckr(CKR_UNWRAPPING_KEY_HANDLE_INVALID),
+            Ckr::KEY_FUNCTION_NOT_PERMITTED => Ckr(CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT),
+            other => other,
+        })?;
+        let value = mech.unwrap(m, &unwrapping_key, wrapped)?;
+        let mut supplied = Attributes::new();
+        supplied.set(CKA_VALUE, value.to_vec());
+        let obj = object::build(template, Origin::Import, &supplied)?;
+        self.insert(access, obj)
+    }
+}

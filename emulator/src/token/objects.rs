@@ -1,0 +1,182 @@
+//! Object calls: creation, lookup, change, copy, destruction and search, with
+//! the visibility and session rules of PKCS#11 §5.
+
+use super::{poisoned, Access, SessionObject, SoftToken, SESSION_HANDLE_BASE};
+use crate::error::{Ckr, Result};
+use crate::object::{self, Change, Origin};
+use crate::store::Who;
+use crate::{Attributes, Value};
+use cryptoki_sys::*;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+/// One attribute read for C_GetAttributeValue.
+pub type AttrRead = std::result::Result<Value, Ckr>;
+
+fn is_token_handle(h: CK_OBJECT_HANDLE) -> bool {
+    h != CK_INVALID_HANDLE && h < SESSION_HANDLE_BASE
+}
+
+impl SoftToken {
+    /// C_CreateObject.
+    pub fn create_object(&self, access: Access, template: &Attributes) -> Result<CK_OBJECT_HANDLE> {
+        let obj = object::build(template, Origin::Create, &Attributes::new())?;
+        self.insert(access, obj)
+    }
+
+    /// Store a complete object as a token or session object, after checking
+    /// the caller may: token objects need a read/write session; private
+    /// objects and any secret material stored on the token need the user
+    /// logged in; only the SO may mark an object trusted.
+    pub(crate) fn insert(&self, access: Access, obj: Attributes) -> Result<CK_OBJECT_HANDLE> {
+        let on_token = obj.bool_or(CKA_TOKEN, false)?;
+        let private = obj.bool_or(CKA_PRIVATE, false)?;
+        let who = self.logged_in()?;
+        if on_token && !access.read_write {
+            return Err(Ckr(CKR_SESSION_READ_ONLY));
+        }
+        if (private || (on_token && object::holds_secret(&obj))) && who != Some(Who::User) {
+            return Err(Ckr::USER_NOT_LOGGED_IN);
+        }
+        if obj.bool_or(CKA_TRUSTED, false)? && who != Some(Who::So) {
+            return Err(Ckr::ATTRIBUTE_READ_ONLY);
+        }
+        if on_token {
+            let id = self.store()?.insert(&obj, self.user_key()?.as_ref())?;
+            return Ok(id as CK_OBJECT_HANDLE);
+        }
+        let handle = self.next_session_object.fetch_add(1, Ordering::Relaxed) as CK_OBJECT_HANDLE;
+        let entry = SessionObject {
+            owner: access.session,
+            attrs: Arc::new(obj),
+        };
+        self.session_objects
+            .write()
+            .map_err(poisoned)?
+            .insert(handle, entry);
+        Ok(handle)
+    }
+
+    /// The object behind a handle, if the caller may see it (private objects
+    /// only with the user logged in).
+    pub fn object(&self, handle: CK_OBJECT_HANDLE) -> Result<Arc<Attributes>> {
+        let key = self.user_key()?;
+        let obj = if is_token_handle(handle) {
+            let store = self.store()?;
+            match store.load(handle as u64, key.as_ref()) {
+                Ok(obj) => obj,
+                Err(e) if e == Ckr::DEVICE_ERROR => return Err(e),
+                Err(_) => return Err(Ckr::OBJECT_HANDLE_INVALID),
+            }
+        } else {
+            let objects = self.session_objects.read().map_err(poisoned)?;
+            let entry = objects.get(&handle).ok_or(Ckr::OBJECT_HANDLE_INVALID)?;
+            entry.attrs.clone()
+        };
+        if key.is_none() && obj.bool_or(CKA_PRIVATE, true)? {
+            return Err(Ckr::OBJECT_HANDLE_INVALID);
+        }
+        Ok(obj)
+    }
+
+    /// Replace a stored object with a changed version of itself.
+    fn replace(&self, access: Access, handle: CK_OBJECT_HANDLE, obj: Attributes) -> Result<()> {
+        if is_token_handle(handle) {
+            if !access.read_write {
+                return Err(Ckr(CKR_SESSION_READ_ONLY));
+            }
+            return self
+                .store()?
+                .update(handle as u64, &obj, self.user_key()?.as_ref());
+        }
+        let mut objects = self.session_objects.write().map_err(poisoned)?;
+        let entry = objects.get_mut(&handle).ok_or(Ckr::OBJECT_HANDLE_INVALID)?;
+        entry.attrs = Arc::new(obj);
+        Ok(())
+    }
+
+    /// C_DestroyObject.
+    pub fn destroy_object(&self, access: Access, handle: CK_OBJECT_HANDLE) -> Result<()> {
+        let obj = self.object(handle)?;
+        if !obj.bool_or(CKA_DESTROYABLE, true)? {
+            return Err(Ckr::ACTION_PROHIBITED);
+        }
+        if is_token_handle(handle) {
+            if !access.read_write {
+                return Err(Ckr(CKR_SESSION_READ_ONLY));
+            }
+            return self.store()?.remove(handle as u64);
+        }
+        self.session_objects
+            .write()
+            .map_err(poisoned)?
+            .remove(&handle);
+        Ok(())
+    }
+
+    /// C_SetAttributeValue.
+    pub fn set_attributes(&self, access: Access, handle: CK_OBJECT_HANDLE, changes: &Attributes) -> Result<()> {
+        let obj = self.object(handle)?;
+        let changed = object::change(&obj, changes, Change::Set)?;
+        if changes.bool(CKA_TRUSTED)? == Some(true) && self.logged_in()? != Some(Who::So) {
+            return Err(Ckr::ATTRIBUTE_READ_ONLY);
+        }
+        self.replace(access, handle, changed)
+    }
+
+    /// C_CopyObject.
+    pub fn copy_object(&self, access: Access, handle: CK_OBJECT_HANDLE, changes: &Attributes) -> Result<CK_OBJECT_HANDLE> {
+        let obj = self.object(handle)?;
+        let copy = object::change(&obj, changes, Change::Copy)?;
+        self.insert(access, copy)
+    }
+
+    /// C_GetAttributeValue: one result per requested type.
+    pub fn get_attributes(&self, handle: CK_OBJECT_HANDLE, types: &[CK_ATTRIBUTE_TYPE]) -> Result<Vec<AttrRead>> {
+        let obj = self.object(handle)?;
+        Ok(types.iter().map(|ty| object::read(&obj, *ty)).collect())
+    }
+
+    /// C_GetObjectSize.
+    pub fn object_size(&self, handle: CK_OBJECT_HANDLE) -> Result<usize> {
+        Ok(object::size(&*self.object(handle)?))
+    }
+
+    /// C_FindObjectsInit: every visible object matching `template`. Token
+    /// objects come from the store's index; session objects are few and live
+    /// in memory.
+    pub fn find(&self, template: &Attributes) -> Result<Vec<CK_OBJECT_HANDLE>> {
+        let key = self.user_key()?;
+        let mut found = Vec::new();
+        let wants_token = template.bool(CKA_TOKEN)?;
+        if wants_token != Some(false) && self.initialized()? {
+            let store = self.store()?;
+            for id in store.find(template, key.as_ref())? {
+                let obj = store.load(id, key.as_ref())?;
+                let visible = key.is_some() || !obj.bool_or(CKA_PRIVATE, true)?;
+                if visible && obj.matches(template) {
+                    found.push(id as CK_OBJECT_HANDLE);
+                }
+            }
+        }
+        if wants_token != Some(true) {
+            let objects = self.session_objects.read().map_err(poisoned)?;
+            for (handle, entry) in objects.iter() {
+                let visible = key.is_some() || !entry.attrs.bool_or(CKA_PRIVATE, true)?;
+                if visible && entry.attrs.matches(template) {
+                    found.push(*handle);
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// Destroy the session objects a closing session created.
+    pub fn close_session(&self, session: CK_SESSION_HANDLE) -> Result<()> {
+        self.session_objects
+            .write()
+            .map_err(poisoned)?
+            .retain(|_, o| o.owner != session);
+        Ok(())
+    }
+}

@@ -1,0 +1,62 @@
+//! The tokens behind the slots. Every backend — the in-process emulator now;
+//! the emulator daemon and a real HSM later — implements [`Token`], and the
+//! session layer talks to nothing else.
+
+mod emulator;
+
+use cryptoki_sys::*;
+use qrc_emulator::mech::{Cipher, Digest, Mechanism, Signer, Verifier};
+use qrc_emulator::store::Who;
+use qrc_emulator::token::{Access, AttrRead, TokenStatus, Usage};
+use qrc_emulator::{Attributes, Result, Value};
+
+/// One token, as the session layer sees it. Handles are the token's own;
+/// `Access` tells it which session calls and whether that session is R/W.
+pub trait Token: Send + Sync {
+    /// CKF_TOKEN_PRESENT: the token can be used (its store opened).
+    fn present(&self) -> bool;
+    fn status(&self) -> Result<TokenStatus>;
+    /// A stable 16-character serial number.
+    fn serial(&self) -> [u8; 16];
+
+    fn init_token(&self, so_pin: &[u8], label: &[u8; 32]) -> Result<()>;
+    fn login(&self, who: Who, pin: &[u8]) -> Result<()>;
+    fn reauthenticate(&self, pin: &[u8]) -> Result<()>;
+    fn logout(&self) -> Result<()>;
+    fn init_pin(&self, pin: &[u8]) -> Result<()>;
+    fn set_pin(&self, old: &[u8], new: &[u8]) -> Result<()>;
+
+    fn create_object(&self, access: Access, template: &Attributes) -> Result<CK_OBJECT_HANDLE>;
+    fn copy_object(&self, access: Access, obj: CK_OBJECT_HANDLE, changes: &Attributes) -> Result<CK_OBJECT_HANDLE>;
+    fn destroy_object(&self, access: Access, obj: CK_OBJECT_HANDLE) -> Result<()>;
+    fn set_attributes(&self, access: Access, obj: CK_OBJECT_HANDLE, changes: &Attributes) -> Result<()>;
+    fn get_attributes(&self, obj: CK_OBJECT_HANDLE, types: &[CK_ATTRIBUTE_TYPE]) -> Result<Vec<AttrRead>>;
+    fn object_size(&self, obj: CK_OBJECT_HANDLE) -> Result<usize>;
+    fn find(&self, template: &Attributes) -> Result<Vec<CK_OBJECT_HANDLE>>;
+    /// Destroy the session objects of a closing session.
+    fn close_session(&self, session: CK_SESSION_HANDLE) -> Result<()>;
+
+    fn mechanisms(&self) -> Vec<CK_MECHANISM_TYPE>;
+    fn mechanism_info(&self, ty: CK_MECHANISM_TYPE) -> Result<CK_MECHANISM_INFO>;
+    fn cipher(&self, m: &Mechanism, key: CK_OBJECT_HANDLE, usage: Usage) -> Result<Box<dyn Cipher>>;
+    fn signer(&self, m: &Mechanism, key: CK_OBJECT_HANDLE) -> Result<Box<dyn Signer>>;
+    fn verifier(&self, m: &Mechanism, key: CK_OBJECT_HANDLE) -> Result<Box<dyn Verifier>>;
+    fn digest(&self, m: &Mechanism) -> Result<Box<dyn Digest>>;
+    fn digestible_value(&self, key: CK_OBJECT_HANDLE) -> Result<Value>;
+    /// Whether using the key needs CKU_CONTEXT_SPECIFIC login first.
+    fn always_authenticate(&self, key: CK_OBJECT_HANDLE) -> Result<bool>;
+    fn generate_key(&self, access: Access, m: &Mechanism, template: &Attributes) -> Result<CK_OBJECT_HANDLE>;
+    fn wrap_key(&self, m: &Mechanism, wrapping: CK_OBJECT_HANDLE, key: CK_OBJECT_HANDLE) -> Result<Vec<u8>>;
+    fn unwrap_key(
+        &self,
+        access: Access,
+        m: &Mechanism,
+        unwrapping: CK_OBJECT_HANDLE,
+        wrapped: &[u8],
+        template: &Attributes,
+    ) -> Result<CK_OBJECT_HANDLE>;
+    fn generate_random(&self, out: &mut [u8]);
+    fn seed_random(&self, seed: &[u8]);
+}
+
+pub use emulator::open_emulator_token;

@@ -1,0 +1,214 @@
+//! Running operations of a session and the rules every one follows: one of
+//! each kind at a time; any error except CKR_BUFFER_TOO_SMALL ends it; a
+//! length query or a short buffer keeps it alive and keeps the computed output
+//! for the repeated call, so no work is lost or done twice.
+
+use crate::output::Output;
+use qrc_emulator::mech::{Cipher, Digest, Signer, Verifier};
+use qrc_emulator::{Ckr, Result, Value};
+use zeroize::Zeroizing;
+
+/// Which call of an operation produced an output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// C_Encrypt, C_Sign, …: the whole operation in one call.
+    Single,
+    /// C_EncryptUpdate, …
+    Update,
+    /// C_EncryptFinal, C_SignFinal, …
+    Final,
+}
+
+/// An output computed but not yet delivered (length query or short buffer).
+struct Pending {
+    step: Step,
+    input: Zeroizing<Vec<u8>>,
+    output: Value,
+}
+
+/// One running operation.
+pub struct Active<T> {
+    pub op: T,
+    pending: Option<Pending>,
+    /// The key has CKA_ALWAYS_AUTHENTICATE: C_Login(CKU_CONTEXT_SPECIFIC)
+    /// must come before the operation may proceed.
+    pub needs_context_login: bool,
+}
+
+/// A 3.2 verification whose signature was given at init.
+pub struct SignatureCheck {
+    pub verifier: Box<dyn Verifier>,
+    pub signature: Vec<u8>,
+}
+
+/// Every kind of operation a session can run, one of each at a time.
+#[derive(Default)]
+pub struct Operations {
+    /// Remaining C_FindObjects results, in order.
+    pub find: Option<std::collections::VecDeque<cryptoki_sys::CK_OBJECT_HANDLE>>,
+    pub encrypt: Option<Active<Box<dyn Cipher>>>,
+    pub decrypt: Option<Active<Box<dyn Cipher>>>,
+    pub digest: Option<Active<Box<dyn Digest>>>,
+    pub sign: Option<Active<Box<dyn Signer>>>,
+    pub verify: Option<Active<Box<dyn Verifier>>>,
+    pub verify_signature: Option<Active<SignatureCheck>>,
+}
+
+/// Begin an operation in an empty slot.
+pub fn start<T>(slot: &mut Option<Active<T>>, op: Result<T>, needs_context_login: bool) -> Result<()> {
+    if slot.is_some() {
+        return Err(Ckr::OPERATION_ACTIVE);
+    }
+    *slot = Some(Active {
+        op: op?,
+        pending: None,
+        needs_context_login,
+    });
+    Ok(())
+}
+
+/// The running operation, ready to proceed. A pending output means the
+/// caller abandoned a length query for a different call; the operation's
+/// state has moved on, so it cannot continue.
+fn ready<T>(slot: &mut Option<Active<T>>) -> Result<&mut Active<T>> {
+    let ok = match slot.as_ref() {
+        None => return Err(Ckr::OPERATION_NOT_INITIALIZED),
+        Some(a) if a.needs_context_login => Err(Ckr::USER_NOT_LOGGED_IN),
+        Some(a) if a.pending.is_some() => Err(Ckr::ARGUMENTS_BAD),
+        Some(_) => Ok(()),
+    };
+    if let Err(e) = ok {
+        *slot = None;
+        return Err(e);
+    }
+    slot.as_mut().ok_or(Ckr::OPERATION_NOT_INITIALIZED)
+}
+
+/// A call with no output (C_SignUpdate, C_DigestUpdate, …).
+pub fn feed<T>(slot: &mut Option<Active<T>>, f: impl FnOnce(&mut T) -> Result<()>) -> Result<()> {
+    let active = ready(slot)?;
+    f(&mut active.op).inspect_err(|_| *slot = None)
+}
+
+/// A call that ends the operation whatever happens (C_Verify, C_VerifyFinal).
+pub fn finish<T, R>(slot: &mut Option<Active<T>>, f: impl FnOnce(&mut T) -> Result<R>) -> Result<R> {
+    ready(slot)?;
+    let mut active = slot.take().ok_or(Ckr::OPERATION_NOT_INITIALIZED)?;
+    f(&mut active.op)
+}
+
+/// A call with an output, under the two-call convention.
+pub fn produce<T>(
+    slot: &mut Option<Active<T>>,
+    step: Step,
+    input: &[u8],
+    out: &mut Output,
+    compute: impl FnOnce(&mut T, &[u8]) -> Result<Value>,
+) -> Result<()> {
+    let repeated = match slot.as_mut() {
+        Some(active) => match active.pending.take() {
+            Some(p) if p.step == step && p.input.as_slice() == input => Some(p.output),
+            other => {
+                active.pending = other;
+                None
+            }
+        },
+        None => None,
+    };
+    let output = match repeated {
+        Some(output) => output,
+        None => {
+            let active = ready(slot)?;
+            match compute(&mut active.op, input) {
+                Ok(output) => output,
+                Err(e) => {
+                    *slot = None;
+                    return Err(e);
+                }
+            }
+        }
+    };
+    let delivered = out.put(&output);
+    match delivered {
+        Ok(true) => {
+            if step != Step::Update {
+                *slot = None;
+            }
+            Ok(())
+        }
+        Ok(false) | Err(Ckr::BUFFER_TOO_SMALL) => {
+            if let Some(active) = slot.as_mut() {
+                active.pending = Some(Pending {
+                    step,
+                    input: Zeroizing::new(input.to_vec()),
+                    output,
+                });
+            }
+            delivered.map(drop)
+        }
+        Err(e) => {
+            *slot = None;
+            Err(e)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Echo(usize);
+    impl Echo {
+        fn run(&mut self, input: &[u8]) -> Result<Value> {
+            self.0 += 1;
+            Ok(Zeroizing::new(input.to_vec()))
+        }
+    }
+
+    #[test]
+    fn short_buffer_keeps_operation_and_output() {
+        let mut slot = None;
+        start(&mut slot, Ok(Echo(0)), false).unwrap();
+        let mut out = Output::query();
+        produce(&mut slot, Step::Single, b"abcd", &mut out, Echo::run).unwrap();
+        assert_eq!(out.len, 4);
+        let mut small = [0u8; 2];
+        let mut out = Output::buffer(&mut small);
+        assert_eq!(produce(&mut slot, Step::Single, b"abcd", &mut out, Echo::run), Err(Ckr::BUFFER_TOO_SMALL));
+        let mut buf = [0u8; 8];
+        let mut out = Output::buffer(&mut buf);
+        produce(&mut slot, Step::Single, b"abcd", &mut out, Echo::run).unwrap();
+        assert_eq!(&buf[..4], b"abcd");
+        assert!(slot.is_none(), "a delivered single-part output ends the operation");
+    }
+
+    #[test]
+    fn compute_runs_once_across_length_query() {
+        let mut slot = None;
+        start(&mut slot, Ok(Echo(0)), false).unwrap();
+        let mut out = Output::query();
+        produce(&mut slot, Step::Update, b"xy", &mut out, Echo::run).unwrap();
+        let mut buf = [0u8; 2];
+        produce(&mut slot, Step::Update, b"xy", &mut Output::buffer(&mut buf), Echo::run).unwrap();
+        assert_eq!(slot.as_ref().map(|a| a.op.0), Some(1));
+    }
+
+    #[test]
+    fn errors_end_the_operation_and_init_works_again() {
+        let mut slot = None;
+        start(&mut slot, Ok(Echo(0)), false).unwrap();
+        assert_eq!(start(&mut slot, Ok(Echo(0)), false), Err(Ckr::OPERATION_ACTIVE));
+        let failing = |_: &mut Echo, _: &[u8]| -> Result<Value> { Err(Ckr::DATA_LEN_RANGE) };
+        assert_eq!(produce(&mut slot, Step::Update, b"x", &mut Output::query(), failing), Err(Ckr::DATA_LEN_RANGE));
+        assert!(slot.is_none());
+        assert_eq!(feed(&mut slot, |_| Ok(())), Err(Ckr::OPERATION_NOT_INITIALIZED));
+        start(&mut slot, Ok(Echo(0)), false).unwrap();
+    }
+
+    #[test]
+    fn context_login_is_required_before_use() {
+        let mut slot = None;
+        start(&mut slot, Ok(Echo(0)), true).unwrap();
+        assert_eq!(feed(&mut slot, |_| Ok(())), Err(Ckr::USER_NOT_LOGGED_IN));
+    }
+}
