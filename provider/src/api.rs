@@ -14,18 +14,19 @@ use qrc_emulator::token::Usage;
 use qrc_emulator::{Attributes, Ckr, Result, Value};
 use zeroize::Zeroizing;
 
-/// Options from CK_C_INITIALIZE_ARGS, already checked for consistency by the
-/// ABI layer (pReserved NULL; mutex callbacks all set or all NULL).
+/// What C_Initialize needs from CK_C_INITIALIZE_ARGS, already checked for
+/// consistency by the ABI layer (pReserved NULL; mutex callbacks all set or
+/// all NULL). The module always uses the operating system's locks, which
+/// PKCS#11 allows whether or not CKF_OS_LOCKING_OK is set.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct InitArgs {
-    pub os_locking_ok: bool,
-    pub mutex_callbacks: bool,
+    /// CKF_LIBRARY_CANT_CREATE_OS_THREADS: the store needs a flusher thread.
+    pub cant_create_threads: bool,
 }
 
 /// Result of reading one attribute for C_GetAttributeValue: the value, or the
 /// per-attribute error (CKR_ATTRIBUTE_TYPE_INVALID, CKR_ATTRIBUTE_SENSITIVE).
 pub type AttrRead = std::result::Result<Value, Ckr>;
-
 
 fn session(h: CK_SESSION_HANDLE) -> Result<SharedSession> {
     module()?.session(h)
@@ -37,10 +38,11 @@ fn bytes(v: Vec<u8>) -> Value {
 
 // General purpose.
 
-/// C_Initialize. We always use the operating system's locking, which
-/// CKF_OS_LOCKING_OK permits and which also serves callers that pass mutex
-/// callbacks (they are never needed: no lock of ours outlives a call).
-pub fn initialize(_args: InitArgs) -> Result<()> {
+/// C_Initialize.
+pub fn initialize(args: InitArgs) -> Result<()> {
+    if args.cant_create_threads {
+        return Err(Ckr(CKR_NEED_TO_CREATE_THREADS));
+    }
     module::initialize()
 }
 
@@ -238,7 +240,11 @@ pub fn create_object(h: CK_SESSION_HANDLE, template: &Attributes) -> Result<CK_O
     s.token.create_object(s.access(), template)
 }
 
-pub fn copy_object(h: CK_SESSION_HANDLE, obj: CK_OBJECT_HANDLE, template: &Attributes) -> Result<CK_OBJECT_HANDLE> {
+pub fn copy_object(
+    h: CK_SESSION_HANDLE,
+    obj: CK_OBJECT_HANDLE,
+    template: &Attributes,
+) -> Result<CK_OBJECT_HANDLE> {
     let s = session(h)?;
     s.token.copy_object(s.access(), obj, template)
 }
@@ -253,11 +259,19 @@ pub fn get_object_size(h: CK_SESSION_HANDLE, obj: CK_OBJECT_HANDLE) -> Result<CK
 }
 
 /// One result per requested type, in order.
-pub fn get_attribute_value(h: CK_SESSION_HANDLE, obj: CK_OBJECT_HANDLE, types: &[CK_ATTRIBUTE_TYPE]) -> Result<Vec<AttrRead>> {
+pub fn get_attribute_value(
+    h: CK_SESSION_HANDLE,
+    obj: CK_OBJECT_HANDLE,
+    types: &[CK_ATTRIBUTE_TYPE],
+) -> Result<Vec<AttrRead>> {
     session(h)?.token.get_attributes(obj, types)
 }
 
-pub fn set_attribute_value(h: CK_SESSION_HANDLE, obj: CK_OBJECT_HANDLE, template: &Attributes) -> Result<()> {
+pub fn set_attribute_value(
+    h: CK_SESSION_HANDLE,
+    obj: CK_OBJECT_HANDLE,
+    template: &Attributes,
+) -> Result<()> {
     let s = session(h)?;
     s.token.set_attributes(s.access(), obj, template)
 }
@@ -283,7 +297,10 @@ pub fn find_objects(h: CK_SESSION_HANDLE, max: usize) -> Result<Vec<CK_OBJECT_HA
 pub fn find_objects_final(h: CK_SESSION_HANDLE) -> Result<()> {
     let s = session(h)?;
     let mut ops = s.ops()?;
-    ops.find.take().map(drop).ok_or(Ckr::OPERATION_NOT_INITIALIZED)
+    ops.find
+        .take()
+        .map(drop)
+        .ok_or(Ckr::OPERATION_NOT_INITIALIZED)
 }
 
 // Encryption and decryption.
@@ -294,7 +311,11 @@ pub fn encrypt_init(h: CK_SESSION_HANDLE, m: &Mechanism, key: CK_OBJECT_HANDLE) 
     if ops.encrypt.is_some() {
         return Err(Ckr::OPERATION_ACTIVE);
     }
-    start(&mut ops.encrypt, s.token.cipher(m, key, Usage::Encrypt), false)
+    start(
+        &mut ops.encrypt,
+        s.token.cipher(m, key, Usage::Encrypt),
+        false,
+    )
 }
 
 fn whole(c: &mut Box<dyn qrc_emulator::mech::Cipher>, data: &[u8]) -> Result<Value> {
@@ -312,7 +333,9 @@ pub fn encrypt(h: CK_SESSION_HANDLE, data: &[u8], out: &mut Output) -> Result<()
 pub fn encrypt_update(h: CK_SESSION_HANDLE, data: &[u8], out: &mut Output) -> Result<()> {
     let s = session(h)?;
     let mut ops = s.ops()?;
-    produce(&mut ops.encrypt, Step::Update, data, out, |c, d| c.update(d))
+    produce(&mut ops.encrypt, Step::Update, data, out, |c, d| {
+        c.update(d)
+    })
 }
 
 pub fn encrypt_final(h: CK_SESSION_HANDLE, out: &mut Output) -> Result<()> {
@@ -328,7 +351,11 @@ pub fn decrypt_init(h: CK_SESSION_HANDLE, m: &Mechanism, key: CK_OBJECT_HANDLE) 
         return Err(Ckr::OPERATION_ACTIVE);
     }
     let reauth = s.token.always_authenticate(key).unwrap_or(false);
-    start(&mut ops.decrypt, s.token.cipher(m, key, Usage::Decrypt), reauth)
+    start(
+        &mut ops.decrypt,
+        s.token.cipher(m, key, Usage::Decrypt),
+        reauth,
+    )
 }
 
 pub fn decrypt(h: CK_SESSION_HANDLE, data: &[u8], out: &mut Output) -> Result<()> {
@@ -340,7 +367,9 @@ pub fn decrypt(h: CK_SESSION_HANDLE, data: &[u8], out: &mut Output) -> Result<()
 pub fn decrypt_update(h: CK_SESSION_HANDLE, data: &[u8], out: &mut Output) -> Result<()> {
     let s = session(h)?;
     let mut ops = s.ops()?;
-    produce(&mut ops.decrypt, Step::Update, data, out, |c, d| c.update(d))
+    produce(&mut ops.decrypt, Step::Update, data, out, |c, d| {
+        c.update(d)
+    })
 }
 
 pub fn decrypt_final(h: CK_SESSION_HANDLE, out: &mut Output) -> Result<()> {
@@ -394,7 +423,9 @@ pub fn digest_key(h: CK_SESSION_HANDLE, key: CK_OBJECT_HANDLE) -> Result<()> {
 pub fn digest_final(h: CK_SESSION_HANDLE, out: &mut Output) -> Result<()> {
     let s = session(h)?;
     let mut ops = s.ops()?;
-    produce(&mut ops.digest, Step::Final, &[], out, |d, _| Ok(bytes(d.finish())))
+    produce(&mut ops.digest, Step::Final, &[], out, |d, _| {
+        Ok(bytes(d.finish()))
+    })
 }
 
 // Signatures and MACs.
@@ -427,7 +458,9 @@ pub fn sign_update(h: CK_SESSION_HANDLE, data: &[u8]) -> Result<()> {
 pub fn sign_final(h: CK_SESSION_HANDLE, out: &mut Output) -> Result<()> {
     let s = session(h)?;
     let mut ops = s.ops()?;
-    produce(&mut ops.sign, Step::Final, &[], out, |sg, _| sg.finish().map(bytes))
+    produce(&mut ops.sign, Step::Final, &[], out, |sg, _| {
+        sg.finish().map(bytes)
+    })
 }
 
 pub fn verify_init(h: CK_SESSION_HANDLE, m: &Mechanism, key: CK_OBJECT_HANDLE) -> Result<()> {
@@ -461,7 +494,12 @@ pub fn verify_final(h: CK_SESSION_HANDLE, signature: &[u8]) -> Result<()> {
 }
 
 /// PKCS#11 3.2: the signature is given at init.
-pub fn verify_signature_init(h: CK_SESSION_HANDLE, m: &Mechanism, key: CK_OBJECT_HANDLE, signature: &[u8]) -> Result<()> {
+pub fn verify_signature_init(
+    h: CK_SESSION_HANDLE,
+    m: &Mechanism,
+    key: CK_OBJECT_HANDLE,
+    signature: &[u8],
+) -> Result<()> {
     let s = session(h)?;
     let mut ops = s.ops()?;
     if ops.verify_signature.is_some() {
@@ -492,12 +530,18 @@ pub fn verify_signature_update(h: CK_SESSION_HANDLE, data: &[u8]) -> Result<()> 
 pub fn verify_signature_final(h: CK_SESSION_HANDLE) -> Result<()> {
     let s = session(h)?;
     let mut ops = s.ops()?;
-    finish(&mut ops.verify_signature, |c| c.verifier.finish(&c.signature))
+    finish(&mut ops.verify_signature, |c| {
+        c.verifier.finish(&c.signature)
+    })
 }
 
 // Keys.
 
-pub fn generate_key(h: CK_SESSION_HANDLE, m: &Mechanism, template: &Attributes) -> Result<CK_OBJECT_HANDLE> {
+pub fn generate_key(
+    h: CK_SESSION_HANDLE,
+    m: &Mechanism,
+    template: &Attributes,
+) -> Result<CK_OBJECT_HANDLE> {
     let s = session(h)?;
     s.token.generate_key(s.access(), m, template)
 }
@@ -514,7 +558,13 @@ pub fn generate_key_pair(
     Err(Ckr::MECHANISM_INVALID)
 }
 
-pub fn wrap_key(h: CK_SESSION_HANDLE, m: &Mechanism, wrapping_key: CK_OBJECT_HANDLE, key: CK_OBJECT_HANDLE, out: &mut Output) -> Result<()> {
+pub fn wrap_key(
+    h: CK_SESSION_HANDLE,
+    m: &Mechanism,
+    wrapping_key: CK_OBJECT_HANDLE,
+    key: CK_OBJECT_HANDLE,
+    out: &mut Output,
+) -> Result<()> {
     let wrapped = session(h)?.token.wrap_key(m, wrapping_key, key)?;
     out.put(&wrapped).map(drop)
 }
@@ -527,12 +577,18 @@ pub fn unwrap_key(
     template: &Attributes,
 ) -> Result<CK_OBJECT_HANDLE> {
     let s = session(h)?;
-    s.token.unwrap_key(s.access(), m, unwrapping_key, wrapped, template)
+    s.token
+        .unwrap_key(s.access(), m, unwrapping_key, wrapped, template)
 }
 
 /// No derivation mechanism exists yet (the classical issue adds HKDF, SP
 /// 800-108 and ECDH), so every mechanism is invalid here.
-pub fn derive_key(h: CK_SESSION_HANDLE, _m: &Mechanism, _base: CK_OBJECT_HANDLE, _template: &Attributes) -> Result<CK_OBJECT_HANDLE> {
+pub fn derive_key(
+    h: CK_SESSION_HANDLE,
+    _m: &Mechanism,
+    _base: CK_OBJECT_HANDLE,
+    _template: &Attributes,
+) -> Result<CK_OBJECT_HANDLE> {
     session(h)?;
     Err(Ckr::MECHANISM_INVALID)
 }
@@ -553,7 +609,10 @@ pub fn generate_random(h: CK_SESSION_HANDLE, out: &mut [u8]) -> Result<()> {
 
 /// PKCS#11 3.2 session validation flags. The module makes no validated-mode
 /// claims, so no operation is ever flagged as validated.
-pub fn get_session_validation_flags(h: CK_SESSION_HANDLE, ty: CK_SESSION_VALIDATION_FLAGS_TYPE) -> Result<CK_FLAGS> {
+pub fn get_session_validation_flags(
+    h: CK_SESSION_HANDLE,
+    ty: CK_SESSION_VALIDATION_FLAGS_TYPE,
+) -> Result<CK_FLAGS> {
     session(h)?;
     if ty != CKS_LAST_VALIDATION_OK {
         return Err(Ckr::ARGUMENTS_BAD);

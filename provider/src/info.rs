@@ -41,7 +41,11 @@ pub fn slot_info(id: CK_SLOT_ID, token: &dyn Token) -> CK_SLOT_INFO {
     CK_SLOT_INFO {
         slotDescription: padded(&format!("qrcpkcs11 emulator slot {id}")),
         manufacturerID: padded(MANUFACTURER),
-        flags: if token.present() { CKF_TOKEN_PRESENT } else { 0 },
+        flags: if token.present() {
+            CKF_TOKEN_PRESENT
+        } else {
+            0
+        },
         hardwareVersion: version(),
         firmwareVersion: version(),
     }
@@ -49,7 +53,12 @@ pub fn slot_info(id: CK_SLOT_ID, token: &dyn Token) -> CK_SLOT_INFO {
 
 /// The PIN counter flags for one role (user flags; SO flags are these
 /// shifted, as in the header).
-fn pin_flags(pin: &PinStatus, count_low: CK_FLAGS, final_try: CK_FLAGS, locked: CK_FLAGS) -> CK_FLAGS {
+fn pin_flags(
+    pin: &PinStatus,
+    count_low: CK_FLAGS,
+    final_try: CK_FLAGS,
+    locked: CK_FLAGS,
+) -> CK_FLAGS {
     if pin.failures >= pin.max_failures {
         locked
     } else if pin.failures + 1 == pin.max_failures {
@@ -71,8 +80,18 @@ pub fn token_info(token: &dyn Token, sessions: usize, rw_sessions: usize) -> Res
     if status.user.initialized {
         flags |= CKF_USER_PIN_INITIALIZED;
     }
-    flags |= pin_flags(&status.user, CKF_USER_PIN_COUNT_LOW, CKF_USER_PIN_FINAL_TRY, CKF_USER_PIN_LOCKED);
-    flags |= pin_flags(&status.so, CKF_SO_PIN_COUNT_LOW, CKF_SO_PIN_FINAL_TRY, CKF_SO_PIN_LOCKED);
+    flags |= pin_flags(
+        &status.user,
+        CKF_USER_PIN_COUNT_LOW,
+        CKF_USER_PIN_FINAL_TRY,
+        CKF_USER_PIN_LOCKED,
+    );
+    flags |= pin_flags(
+        &status.so,
+        CKF_SO_PIN_COUNT_LOW,
+        CKF_SO_PIN_FINAL_TRY,
+        CKF_SO_PIN_LOCKED,
+    );
     Ok(CK_TOKEN_INFO {
         label: status.label,
         manufacturerID: padded(MANUFACTURER),
@@ -101,7 +120,11 @@ mod tests {
 
     #[test]
     fn pin_counter_flags() {
-        let s = |failures| PinStatus { initialized: true, failures, max_failures: 3 };
+        let s = |failures| PinStatus {
+            initialized: true,
+            failures,
+            max_failures: 3,
+        };
         let f = |p| pin_flags(&p, 1, 2, 4);
         assert_eq!(f(s(0)), 0);
         assert_eq!(f(s(1)), 1);

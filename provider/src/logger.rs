@@ -13,7 +13,12 @@ impl Log for Stderr {
 
     fn log(&self, record: &Record) {
         if self.enabled(record.metadata()) {
-            let line = format!("qrcpkcs11[{}] {}: {}\n", std::process::id(), record.level(), record.args());
+            let line = format!(
+                "qrcpkcs11[{}] {}: {}\n",
+                std::process::id(),
+                record.level(),
+                record.args()
+            );
             // A failed write to stderr must not become an error of the call.
             let _ = std::io::stderr().write_all(line.as_bytes());
         }

@@ -155,7 +155,10 @@ impl Module {
             .collect())
     }
 
-    pub fn add_session(&self, make: impl FnOnce(CK_SESSION_HANDLE) -> Session) -> Result<CK_SESSION_HANDLE> {
+    pub fn add_session(
+        &self,
+        make: impl FnOnce(CK_SESSION_HANDLE) -> Session,
+    ) -> Result<CK_SESSION_HANDLE> {
         let h = self.next_session.fetch_add(1, Ordering::Relaxed) as CK_SESSION_HANDLE;
         let session = Arc::new(make(h));
         self.sessions

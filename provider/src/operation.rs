@@ -55,7 +55,11 @@ pub struct Operations {
 }
 
 /// Begin an operation in an empty slot.
-pub fn start<T>(slot: &mut Option<Active<T>>, op: Result<T>, needs_context_login: bool) -> Result<()> {
+pub fn start<T>(
+    slot: &mut Option<Active<T>>,
+    op: Result<T>,
+    needs_context_login: bool,
+) -> Result<()> {
     if slot.is_some() {
         return Err(Ckr::OPERATION_ACTIVE);
     }
@@ -91,7 +95,10 @@ pub fn feed<T>(slot: &mut Option<Active<T>>, f: impl FnOnce(&mut T) -> Result<()
 }
 
 /// A call that ends the operation whatever happens (C_Verify, C_VerifyFinal).
-pub fn finish<T, R>(slot: &mut Option<Active<T>>, f: impl FnOnce(&mut T) -> Result<R>) -> Result<R> {
+pub fn finish<T, R>(
+    slot: &mut Option<Active<T>>,
+    f: impl FnOnce(&mut T) -> Result<R>,
+) -> Result<R> {
     ready(slot)?;
     let mut active = slot.take().ok_or(Ckr::OPERATION_NOT_INITIALIZED)?;
     f(&mut active.op)
@@ -174,12 +181,18 @@ mod tests {
         assert_eq!(out.len, 4);
         let mut small = [0u8; 2];
         let mut out = Output::buffer(&mut small);
-        assert_eq!(produce(&mut slot, Step::Single, b"abcd", &mut out, Echo::run), Err(Ckr::BUFFER_TOO_SMALL));
+        assert_eq!(
+            produce(&mut slot, Step::Single, b"abcd", &mut out, Echo::run),
+            Err(Ckr::BUFFER_TOO_SMALL)
+        );
         let mut buf = [0u8; 8];
         let mut out = Output::buffer(&mut buf);
         produce(&mut slot, Step::Single, b"abcd", &mut out, Echo::run).unwrap();
         assert_eq!(&buf[..4], b"abcd");
-        assert!(slot.is_none(), "a delivered single-part output ends the operation");
+        assert!(
+            slot.is_none(),
+            "a delivered single-part output ends the operation"
+        );
     }
 
     #[test]
@@ -189,7 +202,14 @@ mod tests {
         let mut out = Output::query();
         produce(&mut slot, Step::Update, b"xy", &mut out, Echo::run).unwrap();
         let mut buf = [0u8; 2];
-        produce(&mut slot, Step::Update, b"xy", &mut Output::buffer(&mut buf), Echo::run).unwrap();
+        produce(
+            &mut slot,
+            Step::Update,
+            b"xy",
+            &mut Output::buffer(&mut buf),
+            Echo::run,
+        )
+        .unwrap();
         assert_eq!(slot.as_ref().map(|a| a.op.0), Some(1));
     }
 
@@ -197,11 +217,20 @@ mod tests {
     fn errors_end_the_operation_and_init_works_again() {
         let mut slot = None;
         start(&mut slot, Ok(Echo(0)), false).unwrap();
-        assert_eq!(start(&mut slot, Ok(Echo(0)), false), Err(Ckr::OPERATION_ACTIVE));
+        assert_eq!(
+            start(&mut slot, Ok(Echo(0)), false),
+            Err(Ckr::OPERATION_ACTIVE)
+        );
         let failing = |_: &mut Echo, _: &[u8]| -> Result<Value> { Err(Ckr::DATA_LEN_RANGE) };
-        assert_eq!(produce(&mut slot, Step::Update, b"x", &mut Output::query(), failing), Err(Ckr::DATA_LEN_RANGE));
+        assert_eq!(
+            produce(&mut slot, Step::Update, b"x", &mut Output::query(), failing),
+            Err(Ckr::DATA_LEN_RANGE)
+        );
         assert!(slot.is_none());
-        assert_eq!(feed(&mut slot, |_| Ok(())), Err(Ckr::OPERATION_NOT_INITIALIZED));
+        assert_eq!(
+            feed(&mut slot, |_| Ok(())),
+            Err(Ckr::OPERATION_NOT_INITIALIZED)
+        );
         start(&mut slot, Ok(Echo(0)), false).unwrap();
     }
 

@@ -20,7 +20,10 @@ impl<'a> Output<'a> {
 
     /// The caller's buffer.
     pub fn buffer(buf: &'a mut [u8]) -> Self {
-        Output { buf: Some(buf), len: 0 }
+        Output {
+            buf: Some(buf),
+            len: 0,
+        }
     }
 
     pub fn is_query(&self) -> bool {

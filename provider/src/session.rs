@@ -19,7 +19,12 @@ pub struct Session {
 }
 
 impl Session {
-    pub fn new(handle: CK_SESSION_HANDLE, slot: CK_SLOT_ID, read_write: bool, token: Arc<dyn Token>) -> Self {
+    pub fn new(
+        handle: CK_SESSION_HANDLE,
+        slot: CK_SLOT_ID,
+        read_write: bool,
+        token: Arc<dyn Token>,
+    ) -> Self {
         Session {
             handle,
             slot,

@@ -44,16 +44,30 @@ impl Token for SoftToken {
     fn create_object(&self, access: Access, template: &Attributes) -> Result<CK_OBJECT_HANDLE> {
         SoftToken::create_object(self, access, template)
     }
-    fn copy_object(&self, access: Access, obj: CK_OBJECT_HANDLE, changes: &Attributes) -> Result<CK_OBJECT_HANDLE> {
+    fn copy_object(
+        &self,
+        access: Access,
+        obj: CK_OBJECT_HANDLE,
+        changes: &Attributes,
+    ) -> Result<CK_OBJECT_HANDLE> {
         SoftToken::copy_object(self, access, obj, changes)
     }
     fn destroy_object(&self, access: Access, obj: CK_OBJECT_HANDLE) -> Result<()> {
         SoftToken::destroy_object(self, access, obj)
     }
-    fn set_attributes(&self, access: Access, obj: CK_OBJECT_HANDLE, changes: &Attributes) -> Result<()> {
+    fn set_attributes(
+        &self,
+        access: Access,
+        obj: CK_OBJECT_HANDLE,
+        changes: &Attributes,
+    ) -> Result<()> {
         SoftToken::set_attributes(self, access, obj, changes)
     }
-    fn get_attributes(&self, obj: CK_OBJECT_HANDLE, types: &[CK_ATTRIBUTE_TYPE]) -> Result<Vec<AttrRead>> {
+    fn get_attributes(
+        &self,
+        obj: CK_OBJECT_HANDLE,
+        types: &[CK_ATTRIBUTE_TYPE],
+    ) -> Result<Vec<AttrRead>> {
         SoftToken::get_attributes(self, obj, types)
     }
     fn object_size(&self, obj: CK_OBJECT_HANDLE) -> Result<usize> {
@@ -71,7 +85,12 @@ impl Token for SoftToken {
     fn mechanism_info(&self, ty: CK_MECHANISM_TYPE) -> Result<CK_MECHANISM_INFO> {
         Ok(registry().get(ty)?.info())
     }
-    fn cipher(&self, m: &Mechanism, key: CK_OBJECT_HANDLE, usage: Usage) -> Result<Box<dyn Cipher>> {
+    fn cipher(
+        &self,
+        m: &Mechanism,
+        key: CK_OBJECT_HANDLE,
+        usage: Usage,
+    ) -> Result<Box<dyn Cipher>> {
         SoftToken::cipher(self, m, key, usage)
     }
     fn signer(&self, m: &Mechanism, key: CK_OBJECT_HANDLE) -> Result<Box<dyn Signer>> {
@@ -89,10 +108,20 @@ impl Token for SoftToken {
     fn always_authenticate(&self, key: CK_OBJECT_HANDLE) -> Result<bool> {
         SoftToken::always_authenticate(self, key)
     }
-    fn generate_key(&self, access: Access, m: &Mechanism, template: &Attributes) -> Result<CK_OBJECT_HANDLE> {
+    fn generate_key(
+        &self,
+        access: Access,
+        m: &Mechanism,
+        template: &Attributes,
+    ) -> Result<CK_OBJECT_HANDLE> {
         SoftToken::generate_key(self, access, m, template)
     }
-    fn wrap_key(&self, m: &Mechanism, wrapping: CK_OBJECT_HANDLE, key: CK_OBJECT_HANDLE) -> Result<Vec<u8>> {
+    fn wrap_key(
+        &self,
+        m: &Mechanism,
+        wrapping: CK_OBJECT_HANDLE,
+        key: CK_OBJECT_HANDLE,
+    ) -> Result<Vec<u8>> {
         SoftToken::wrap_key(self, m, wrapping, key)
     }
     fn unwrap_key(

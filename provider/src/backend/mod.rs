@@ -27,10 +27,24 @@ pub trait Token: Send + Sync {
     fn set_pin(&self, old: &[u8], new: &[u8]) -> Result<()>;
 
     fn create_object(&self, access: Access, template: &Attributes) -> Result<CK_OBJECT_HANDLE>;
-    fn copy_object(&self, access: Access, obj: CK_OBJECT_HANDLE, changes: &Attributes) -> Result<CK_OBJECT_HANDLE>;
+    fn copy_object(
+        &self,
+        access: Access,
+        obj: CK_OBJECT_HANDLE,
+        changes: &Attributes,
+    ) -> Result<CK_OBJECT_HANDLE>;
     fn destroy_object(&self, access: Access, obj: CK_OBJECT_HANDLE) -> Result<()>;
-    fn set_attributes(&self, access: Access, obj: CK_OBJECT_HANDLE, changes: &Attributes) -> Result<()>;
-    fn get_attributes(&self, obj: CK_OBJECT_HANDLE, types: &[CK_ATTRIBUTE_TYPE]) -> Result<Vec<AttrRead>>;
+    fn set_attributes(
+        &self,
+        access: Access,
+        obj: CK_OBJECT_HANDLE,
+        changes: &Attributes,
+    ) -> Result<()>;
+    fn get_attributes(
+        &self,
+        obj: CK_OBJECT_HANDLE,
+        types: &[CK_ATTRIBUTE_TYPE],
+    ) -> Result<Vec<AttrRead>>;
     fn object_size(&self, obj: CK_OBJECT_HANDLE) -> Result<usize>;
     fn find(&self, template: &Attributes) -> Result<Vec<CK_OBJECT_HANDLE>>;
     /// Destroy the session objects of a closing session.
@@ -38,15 +52,26 @@ pub trait Token: Send + Sync {
 
     fn mechanisms(&self) -> Vec<CK_MECHANISM_TYPE>;
     fn mechanism_info(&self, ty: CK_MECHANISM_TYPE) -> Result<CK_MECHANISM_INFO>;
-    fn cipher(&self, m: &Mechanism, key: CK_OBJECT_HANDLE, usage: Usage) -> Result<Box<dyn Cipher>>;
+    fn cipher(&self, m: &Mechanism, key: CK_OBJECT_HANDLE, usage: Usage)
+        -> Result<Box<dyn Cipher>>;
     fn signer(&self, m: &Mechanism, key: CK_OBJECT_HANDLE) -> Result<Box<dyn Signer>>;
     fn verifier(&self, m: &Mechanism, key: CK_OBJECT_HANDLE) -> Result<Box<dyn Verifier>>;
     fn digest(&self, m: &Mechanism) -> Result<Box<dyn Digest>>;
     fn digestible_value(&self, key: CK_OBJECT_HANDLE) -> Result<Value>;
     /// Whether using the key needs CKU_CONTEXT_SPECIFIC login first.
     fn always_authenticate(&self, key: CK_OBJECT_HANDLE) -> Result<bool>;
-    fn generate_key(&self, access: Access, m: &Mechanism, template: &Attributes) -> Result<CK_OBJECT_HANDLE>;
-    fn wrap_key(&self, m: &Mechanism, wrapping: CK_OBJECT_HANDLE, key: CK_OBJECT_HANDLE) -> Result<Vec<u8>>;
+    fn generate_key(
+        &self,
+        access: Access,
+        m: &Mechanism,
+        template: &Attributes,
+    ) -> Result<CK_OBJECT_HANDLE>;
+    fn wrap_key(
+        &self,
+        m: &Mechanism,
+        wrapping: CK_OBJECT_HANDLE,
+        key: CK_OBJECT_HANDLE,
+    ) -> Result<Vec<u8>>;
     fn unwrap_key(
         &self,
         access: Access,

@@ -1,0 +1,285 @@
+//! CK_MECHANISM → [`Mechanism`]: the mechanism type and its parameter, copied
+//! out of caller memory and decoded by mechanism type.
+
+use super::convert::{bytes, len, read, ulong};
+use cryptoki_sys::*;
+use qrc_emulator::mech::{MechParam, Mechanism};
+use qrc_emulator::{Ckr, Result};
+use std::mem::size_of;
+
+/// Read the caller's mechanism. NULL, or a NULL parameter with a length, is a
+/// bad argument; a parameter whose layout does not fit its mechanism is
+/// CKR_MECHANISM_PARAM_INVALID.
+///
+/// # Safety
+/// A non-NULL `p` must point to a readable CK_MECHANISM whose parameter, if
+/// non-NULL, is readable for `ulParameterLen` bytes, including any buffers
+/// the parameter structure points to.
+pub(super) unsafe fn mechanism(p: *const CK_MECHANISM) -> Result<Mechanism> {
+    // SAFETY: forwarded from this function's contract.
+    let m = unsafe { read(p)? };
+    let n = len(m.ulParameterLen)?;
+    let param = if m.pParameter.is_null() {
+        if n > 0 {
+            return Err(Ckr::ARGUMENTS_BAD);
+        }
+        MechParam::None
+    } else if n == 0 {
+        MechParam::None
+    } else {
+        // SAFETY: forwarded from this function's contract.
+        unsafe { param(m.mechanism, m.pParameter.cast_const(), n)? }
+    };
+    Ok(Mechanism {
+        ty: m.mechanism,
+        param,
+    })
+}
+
+/// The table of parameter layouts by mechanism type. A mechanism not listed
+/// gets its parameter as bytes; a new structured parameter adds an arm here.
+///
+/// # Safety
+/// `p` is non-NULL and readable for `n > 0` bytes (and what it points to).
+unsafe fn param(ty: CK_MECHANISM_TYPE, p: *const std::ffi::c_void, n: usize) -> Result<MechParam> {
+    // SAFETY (every arm): forwarded from this function's contract.
+    unsafe {
+        match ty {
+            CKM_AES_GCM => gcm(p, n),
+            CKM_AES_CTR => ctr(p, n),
+            t if MAC_GENERAL.contains(&t) => mac_length(p, n),
+            _ => Ok(MechParam::Bytes(bytes(p.cast(), ulong(n))?.to_vec())),
+        }
+    }
+}
+
+/// Mechanisms whose parameter is CK_MAC_GENERAL_PARAMS (one CK_ULONG, the
+/// output length).
+const MAC_GENERAL: &[CK_MECHANISM_TYPE] = &[
+    CKM_MD5_HMAC_GENERAL,
+    CKM_SHA_1_HMAC_GENERAL,
+    CKM_SHA224_HMAC_GENERAL,
+    CKM_SHA256_HMAC_GENERAL,
+    CKM_SHA384_HMAC_GENERAL,
+    CKM_SHA512_HMAC_GENERAL,
+    CKM_SHA512_224_HMAC_GENERAL,
+    CKM_SHA512_256_HMAC_GENERAL,
+    CKM_SHA3_224_HMAC_GENERAL,
+    CKM_SHA3_256_HMAC_GENERAL,
+    CKM_SHA3_384_HMAC_GENERAL,
+    CKM_SHA3_512_HMAC_GENERAL,
+    CKM_AES_MAC_GENERAL,
+    CKM_AES_CMAC_GENERAL,
+];
+
+/// The PKCS#11 2.40 CK_GCM_PARAMS, without ulIvBits. Java's SunPKCS11 (and
+/// other 2.40-era callers) send this layout first; the length tells them apart.
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct GcmParams240 {
+    p_iv: *mut CK_BYTE,
+    ul_iv_len: CK_ULONG,
+    p_aad: *mut CK_BYTE,
+    ul_aad_len: CK_ULONG,
+    ul_tag_bits: CK_ULONG,
+}
+
+/// CK_GCM_PARAMS in either layout.
+///
+/// # Safety
+/// As [`param`].
+unsafe fn gcm(p: *const std::ffi::c_void, n: usize) -> Result<MechParam> {
+    // SAFETY: the length matches the struct read, so it is readable.
+    let (iv, iv_len, aad, aad_len, tag_bits) = unsafe {
+        if n == size_of::<GcmParams240>() {
+            let g = read(p.cast::<GcmParams240>())?;
+            (g.p_iv, g.ul_iv_len, g.p_aad, g.ul_aad_len, g.ul_tag_bits)
+        } else if n == size_of::<CK_GCM_PARAMS>() {
+            // ulIvBits is redundant with ulIvLen and is ignored.
+            let g = read(p.cast::<CK_GCM_PARAMS>())?;
+            (g.pIv, g.ulIvLen, g.pAAD, g.ulAADLen, g.ulTagBits)
+        } else {
+            return Err(Ckr::MECHANISM_PARAM_INVALID);
+        }
+    };
+    // A NULL buffer with a length is a malformed parameter, not a bad
+    // argument to the function.
+    let buffer = |p: *mut CK_BYTE, n| {
+        // SAFETY: by the caller's contract the parameter's buffers are readable.
+        unsafe { bytes(p, n) }
+            .map(<[u8]>::to_vec)
+            .map_err(|_| Ckr::MECHANISM_PARAM_INVALID)
+    };
+    Ok(MechParam::Gcm {
+        iv: buffer(iv, iv_len)?,
+        aad: buffer(aad, aad_len)?,
+        tag_bits,
+    })
+}
+
+/// CK_AES_CTR_PARAMS, exact size.
+///
+/// # Safety
+/// As [`param`].
+unsafe fn ctr(p: *const std::ffi::c_void, n: usize) -> Result<MechParam> {
+    if n != size_of::<CK_AES_CTR_PARAMS>() {
+        return Err(Ckr::MECHANISM_PARAM_INVALID);
+    }
+    // SAFETY: the length matches, so the struct is readable.
+    let c = unsafe { read(p.cast::<CK_AES_CTR_PARAMS>())? };
+    Ok(MechParam::Ctr {
+        counter_bits: c.ulCounterBits,
+        cb: c.cb,
+    })
+}
+
+/// CK_MAC_GENERAL_PARAMS, exact size.
+///
+/// # Safety
+/// As [`param`].
+unsafe fn mac_length(p: *const std::ffi::c_void, n: usize) -> Result<MechParam> {
+    if n != size_of::<CK_MAC_GENERAL_PARAMS>() {
+        return Err(Ckr::MECHANISM_PARAM_INVALID);
+    }
+    // SAFETY: the length matches, so the value is readable.
+    Ok(MechParam::Ulong(unsafe {
+        read(p.cast::<CK_MAC_GENERAL_PARAMS>())?
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ptr::{null, null_mut};
+
+    fn mech<T>(ty: CK_MECHANISM_TYPE, param: &T, n: usize) -> Result<Mechanism> {
+        let m = CK_MECHANISM {
+            mechanism: ty,
+            pParameter: (param as *const T).cast_mut().cast(),
+            ulParameterLen: n as CK_ULONG,
+        };
+        unsafe { mechanism(&m) }
+    }
+
+    #[test]
+    fn pointer_rules() {
+        assert_eq!(unsafe { mechanism(null()) }, Err(Ckr::ARGUMENTS_BAD));
+        let m = CK_MECHANISM {
+            mechanism: CKM_AES_CBC,
+            pParameter: null_mut(),
+            ulParameterLen: 16,
+        };
+        assert_eq!(unsafe { mechanism(&m) }, Err(Ckr::ARGUMENTS_BAD));
+        let m = CK_MECHANISM {
+            ulParameterLen: 0,
+            ..m
+        };
+        let none = Mechanism {
+            ty: CKM_AES_CBC,
+            param: MechParam::None,
+        };
+        assert_eq!(unsafe { mechanism(&m) }, Ok(none));
+    }
+
+    #[test]
+    fn bytes_by_default() {
+        let iv = [7u8; 16];
+        let m = mech(CKM_AES_CBC, &iv, 16);
+        assert_eq!(m.map(|m| m.param), Ok(MechParam::Bytes(iv.to_vec())));
+    }
+
+    #[test]
+    fn gcm_both_layouts() {
+        let mut iv = [1u8; 12];
+        let mut aad = *b"header";
+        let expect = MechParam::Gcm {
+            iv: iv.to_vec(),
+            aad: aad.to_vec(),
+            tag_bits: 128,
+        };
+        let v240 = GcmParams240 {
+            p_iv: iv.as_mut_ptr(),
+            ul_iv_len: 12,
+            p_aad: aad.as_mut_ptr(),
+            ul_aad_len: 6,
+            ul_tag_bits: 128,
+        };
+        assert_eq!(size_of::<GcmParams240>(), 5 * size_of::<CK_ULONG>());
+        assert_eq!(
+            mech(CKM_AES_GCM, &v240, size_of::<GcmParams240>()).map(|m| m.param),
+            Ok(expect.clone())
+        );
+        let v300 = CK_GCM_PARAMS {
+            pIv: iv.as_mut_ptr(),
+            ulIvLen: 12,
+            ulIvBits: 96,
+            pAAD: aad.as_mut_ptr(),
+            ulAADLen: 6,
+            ulTagBits: 128,
+        };
+        assert_eq!(
+            mech(CKM_AES_GCM, &v300, size_of::<CK_GCM_PARAMS>()).map(|m| m.param),
+            Ok(expect)
+        );
+        assert_eq!(
+            mech(CKM_AES_GCM, &v300, 44),
+            Err(Ckr::MECHANISM_PARAM_INVALID)
+        );
+        let no_iv = CK_GCM_PARAMS {
+            pIv: null_mut(),
+            ..v300
+        };
+        assert_eq!(
+            mech(CKM_AES_GCM, &no_iv, size_of::<CK_GCM_PARAMS>()),
+            Err(Ckr::MECHANISM_PARAM_INVALID)
+        );
+        let no_aad = CK_GCM_PARAMS {
+            pAAD: null_mut(),
+            ulAADLen: 0,
+            ..v300
+        };
+        let empty_aad = MechParam::Gcm {
+            iv: iv.to_vec(),
+            aad: vec![],
+            tag_bits: 128,
+        };
+        assert_eq!(
+            mech(CKM_AES_GCM, &no_aad, size_of::<CK_GCM_PARAMS>()).map(|m| m.param),
+            Ok(empty_aad)
+        );
+    }
+
+    #[test]
+    fn ctr_and_mac_general_exact_sizes() {
+        let c = CK_AES_CTR_PARAMS {
+            ulCounterBits: 32,
+            cb: [9; 16],
+        };
+        let n = size_of::<CK_AES_CTR_PARAMS>();
+        assert_eq!(
+            mech(CKM_AES_CTR, &c, n).map(|m| m.param),
+            Ok(MechParam::Ctr {
+                counter_bits: 32,
+                cb: [9; 16]
+            })
+        );
+        assert_eq!(
+            mech(CKM_AES_CTR, &c, n - 1),
+            Err(Ckr::MECHANISM_PARAM_INVALID)
+        );
+        let l: CK_MAC_GENERAL_PARAMS = 16;
+        let n = size_of::<CK_ULONG>();
+        assert_eq!(
+            mech(CKM_SHA256_HMAC_GENERAL, &l, n).map(|m| m.param),
+            Ok(MechParam::Ulong(16))
+        );
+        assert_eq!(
+            mech(CKM_SHA3_512_HMAC_GENERAL, &l, n).map(|m| m.param),
+            Ok(MechParam::Ulong(16))
+        );
+        assert_eq!(
+            mech(CKM_SHA256_HMAC_GENERAL, &l, 4),
+            Err(Ckr::MECHANISM_PARAM_INVALID)
+        );
+    }
+}
