@@ -318,9 +318,14 @@ pub fn encrypt_init(h: CK_SESSION_HANDLE, m: &Mechanism, key: CK_OBJECT_HANDLE) 
     )
 }
 
+/// A single-part encryption or decryption: update then finish, joined in a
+/// buffer sized up front so no copy of the output is left behind unwiped.
 fn whole(c: &mut Box<dyn qrc_emulator::mech::Cipher>, data: &[u8]) -> Result<Value> {
-    let mut out = c.update(data)?;
-    out.extend_from_slice(&c.finish()?);
+    let head = c.update(data)?;
+    let tail = c.finish()?;
+    let mut out = Zeroizing::new(Vec::with_capacity(head.len() + tail.len()));
+    out.extend_from_slice(&head);
+    out.extend_from_slice(&tail);
     Ok(out)
 }
 

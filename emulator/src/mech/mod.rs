@@ -6,6 +6,24 @@
 use crate::attr::{Attributes, Value};
 use crate::error::{Ckr, Result};
 use cryptoki_sys::*;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+mod aes;
+mod aes_ctr;
+mod aes_gcm;
+mod digest;
+mod generic_secret;
+mod hmac;
+mod key_wrap;
+pub mod rng;
+mod secret;
+mod self_test;
+#[cfg(test)]
+#[cfg(test)]
+mod wycheproof;
+
+pub use self_test::self_test;
 
 /// A mechanism as the caller asked for it: its type and its parameter, already
 /// read out of the caller's C structures by the provider's ABI layer.
@@ -26,9 +44,16 @@ pub enum MechParam {
     /// A CK_ULONG parameter (CK_MAC_GENERAL_PARAMS: the MAC length).
     Ulong(CK_ULONG),
     /// CK_GCM_PARAMS, either layout (2.40 without ulIvBits, 3.0 with it).
-    Gcm { iv: Vec<u8>, aad: Vec<u8>, tag_bits: CK_ULONG },
+    Gcm {
+        iv: Vec<u8>,
+        aad: Vec<u8>,
+        tag_bits: CK_ULONG,
+    },
     /// CK_AES_CTR_PARAMS.
-    Ctr { counter_bits: CK_ULONG, cb: [u8; 16] },
+    Ctr {
+        counter_bits: CK_ULONG,
+        cb: [u8; 16],
+    },
 }
 
 /// A running encryption or decryption. `update` returns what can be output so
@@ -91,11 +116,177 @@ pub trait MechanismImpl: Send + Sync {
         Err(Ckr::MECHANISM_INVALID)
     }
     /// Wrap `key_value` (the CKA_VALUE of the key being wrapped).
-    fn wrap(&self, _m: &Mechanism, _wrapping_key: &Attributes, _key_value: &[u8]) -> Result<Vec<u8>> {
+    fn wrap(
+        &self,
+        _m: &Mechanism,
+        _wrapping_key: &Attributes,
+        _key_value: &[u8],
+    ) -> Result<Vec<u8>> {
         Err(Ckr::MECHANISM_INVALID)
     }
     /// Unwrap to the raw key value.
-    fn unwrap(&self, _m: &Mechanism, _unwrapping_key: &Attributes, _wrapped: &[u8]) -> Result<Value> {
+    fn unwrap(
+        &self,
+        _m: &Mechanism,
+        _unwrapping_key: &Attributes,
+        _wrapped: &[u8],
+    ) -> Result<Value> {
         Err(Ckr::MECHANISM_INVALID)
+    }
+}
+
+/// Every mechanism the emulator implements, keyed by type.
+pub struct Registry {
+    mechs: BTreeMap<CK_MECHANISM_TYPE, Box<dyn MechanismImpl>>,
+}
+
+/// The registry, built on first use.
+pub fn registry() -> &'static Registry {
+    static REGISTRY: OnceLock<Registry> = OnceLock::new();
+    REGISTRY.get_or_init(|| {
+        let mut r = Registry {
+            mechs: BTreeMap::new(),
+        };
+        digest::register(&mut r);
+        aes::register(&mut r);
+        aes_ctr::register(&mut r);
+        aes_gcm::register(&mut r);
+        key_wrap::register(&mut r);
+        hmac::register(&mut r);
+        generic_secret::register(&mut r);
+        r
+    })
+}
+
+/// Names of the CKF_ function flags, in the order the table lists them.
+const FUNCTIONS: &[(CK_FLAGS, &str)] = &[
+    (CKF_ENCRYPT, "Encrypt"),
+    (CKF_DECRYPT, "Decrypt"),
+    (CKF_DIGEST, "Digest"),
+    (CKF_SIGN, "Sign"),
+    (CKF_SIGN_RECOVER, "SignRecover"),
+    (CKF_VERIFY, "Verify"),
+    (CKF_VERIFY_RECOVER, "VerifyRecover"),
+    (CKF_GENERATE, "Generate"),
+    (CKF_GENERATE_KEY_PAIR, "GenerateKeyPair"),
+    (CKF_WRAP, "Wrap"),
+    (CKF_UNWRAP, "Unwrap"),
+    (CKF_DERIVE, "Derive"),
+    (CKF_ENCAPSULATE, "Encapsulate"),
+    (CKF_DECAPSULATE, "Decapsulate"),
+    (CKF_MESSAGE_ENCRYPT, "MessageEncrypt"),
+    (CKF_MESSAGE_DECRYPT, "MessageDecrypt"),
+    (CKF_MESSAGE_SIGN, "MessageSign"),
+    (CKF_MESSAGE_VERIFY, "MessageVerify"),
+];
+
+impl Registry {
+    /// Add a mechanism; each family's `register` calls this once per type.
+    pub(crate) fn add(&mut self, m: impl MechanismImpl + 'static) {
+        let previous = self.mechs.insert(m.ty(), Box::new(m));
+        debug_assert!(previous.is_none(), "mechanism registered twice");
+    }
+
+    /// The implementation of `ty`, or CKR_MECHANISM_INVALID.
+    pub fn get(&self, ty: CK_MECHANISM_TYPE) -> Result<&dyn MechanismImpl> {
+        self.mechs
+            .get(&ty)
+            .map(|m| m.as_ref())
+            .ok_or(Ckr::MECHANISM_INVALID)
+    }
+
+    /// Every mechanism type, in ascending order.
+    pub fn types(&self) -> Vec<CK_MECHANISM_TYPE> {
+        self.mechs.keys().copied().collect()
+    }
+
+    /// Every mechanism, in ascending order of type.
+    pub fn iter(&self) -> impl Iterator<Item = &dyn MechanismImpl> {
+        self.mechs.values().map(|m| m.as_ref())
+    }
+
+    /// The mechanism table of docs/mechanisms.md. Key sizes are as
+    /// C_GetMechanismInfo reports them, in the unit PKCS#11 defines for each
+    /// mechanism (bytes for AES and HMAC, bits for generic secret keys).
+    pub fn markdown_table(&self) -> String {
+        let mut out =
+            String::from("| Mechanism | Value | Functions | Key sizes |\n|---|---|---|---|\n");
+        for m in self.iter() {
+            let info = m.info();
+            let functions: Vec<&str> = FUNCTIONS
+                .iter()
+                .filter(|(flag, _)| info.flags & flag != 0)
+                .map(|(_, name)| *name)
+                .collect();
+            let sizes = match (info.ulMinKeySize, info.ulMaxKeySize) {
+                (0, 0) => "—".to_string(),
+                (min, max) if min == max => min.to_string(),
+                (min, max) => format!("{min}–{max}"),
+            };
+            out.push_str(&format!(
+                "| {} | 0x{:08X} | {} | {} |\n",
+                m.name(),
+                m.ty(),
+                functions.join(", "),
+                sizes
+            ));
+        }
+        out
+    }
+}
+
+/// A CK_MECHANISM_INFO for a software mechanism.
+pub(crate) fn info(min: CK_ULONG, max: CK_ULONG, flags: CK_FLAGS) -> CK_MECHANISM_INFO {
+    CK_MECHANISM_INFO {
+        ulMinKeySize: min,
+        ulMaxKeySize: max,
+        flags,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_is_sorted_and_complete() {
+        let r = registry();
+        let types = r.types();
+        assert!(types.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(r.iter().map(|m| m.ty()).collect::<Vec<_>>(), types);
+        for ty in [
+            CKM_SHA_1,
+            CKM_SHA3_512,
+            CKM_AES_KEY_GEN,
+            CKM_AES_ECB,
+            CKM_AES_CBC,
+            CKM_AES_CBC_PAD,
+            CKM_AES_CTR,
+            CKM_AES_GCM,
+            CKM_AES_KEY_WRAP,
+            CKM_AES_KEY_WRAP_KWP,
+            CKM_SHA256_HMAC,
+            CKM_SHA512_HMAC_GENERAL,
+            CKM_SHA3_224_HMAC,
+            CKM_GENERIC_SECRET_KEY_GEN,
+        ] {
+            let m = r.get(ty).unwrap();
+            assert_eq!(m.ty(), ty);
+            assert!(m.name().starts_with("CKM_"));
+            assert_ne!(m.info().flags, 0, "{}", m.name());
+        }
+        assert_eq!(r.get(CKM_MD5).err(), Some(Ckr::MECHANISM_INVALID));
+    }
+
+    #[test]
+    fn markdown_table_lists_every_mechanism() {
+        let table = registry().markdown_table();
+        assert!(table.starts_with("| Mechanism | Value | Functions | Key sizes |\n|---|"));
+        assert_eq!(table.lines().count(), registry().types().len() + 2);
+        assert!(
+            table.contains("| CKM_AES_GCM | 0x00001087 | Encrypt, Decrypt, Wrap, Unwrap | 16–32 |")
+        );
+        assert!(table.contains("| CKM_SHA256 | 0x00000250 | Digest | — |"));
+        assert!(table.contains("| CKM_SHA256_HMAC | 0x00000251 | Sign, Verify | 1–512 |"));
     }
 }
