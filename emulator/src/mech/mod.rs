@@ -20,7 +20,6 @@ pub mod rng;
 mod secret;
 mod self_test;
 #[cfg(test)]
-#[cfg(test)]
 mod wycheproof;
 
 pub use self_test::self_test;

@@ -43,7 +43,7 @@ impl SoftToken {
         }
         if on_token {
             let id = self.store()?.insert(&obj, self.user_key()?.as_ref())?;
-            return Ok(id as CK_OBJECT_HANDLE);
+            return Ok(id);
         }
         let handle = self.next_session_object.fetch_add(1, Ordering::Relaxed) as CK_OBJECT_HANDLE;
         let entry = SessionObject {
@@ -63,7 +63,7 @@ impl SoftToken {
         let key = self.user_key()?;
         let obj = if is_token_handle(handle) {
             let store = self.store()?;
-            match store.load(handle as u64, key.as_ref()) {
+            match store.load(handle, key.as_ref()) {
                 Ok(obj) => obj,
                 Err(e) if e == Ckr::DEVICE_ERROR => return Err(e),
                 Err(_) => return Err(Ckr::OBJECT_HANDLE_INVALID),
@@ -87,7 +87,7 @@ impl SoftToken {
             }
             return self
                 .store()?
-                .update(handle as u64, &obj, self.user_key()?.as_ref());
+                .update(handle, &obj, self.user_key()?.as_ref());
         }
         let mut objects = self.session_objects.write().map_err(poisoned)?;
         let entry = objects.get_mut(&handle).ok_or(Ckr::OBJECT_HANDLE_INVALID)?;
@@ -105,7 +105,7 @@ impl SoftToken {
             if !access.read_write {
                 return Err(Ckr(CKR_SESSION_READ_ONLY));
             }
-            return self.store()?.remove(handle as u64);
+            return self.store()?.remove(handle);
         }
         self.session_objects
             .write()
@@ -155,7 +155,7 @@ impl SoftToken {
                 let obj = store.load(id, key.as_ref())?;
                 let visible = key.is_some() || !obj.bool_or(CKA_PRIVATE, true)?;
                 if visible && obj.matches(template) {
-                    found.push(id as CK_OBJECT_HANDLE);
+                    found.push(id);
                 }
             }
         }
