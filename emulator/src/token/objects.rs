@@ -152,7 +152,12 @@ impl SoftToken {
         if wants_token != Some(false) && self.initialized()? {
             let store = self.store()?;
             for id in store.find(template, key.as_ref())? {
-                let obj = store.load(id, key.as_ref())?;
+                // Another session may destroy an object between the index
+                // lookup and the load; that object is simply not found.
+                let obj = match store.load(id, key.as_ref()) {
+                    Err(Ckr::OBJECT_HANDLE_INVALID) => continue,
+                    other => other?,
+                };
                 let visible = key.is_some() || !obj.bool_or(CKA_PRIVATE, true)?;
                 if visible && obj.matches(template) {
                     found.push(id);
