@@ -63,7 +63,7 @@ impl HmacMech {
         };
         let value = secret_key(
             key,
-            &[CKK_GENERIC_SECRET, self.key_type, CKK_AES],
+            &[CKK_GENERIC_SECRET, self.key_type],
             KEY_SIZES,
         )?;
         Ok(((self.new)(value)?, len))
@@ -413,16 +413,17 @@ pub(crate) mod tests {
         let data = b"x";
         for k in [
             key(CKK_GENERIC_SECRET, &[1; 32]),
-            key(CKK_AES, &[1; 32]),
             key(CKK_SHA384_HMAC, &[1; 32]),
         ] {
             assert!(sign(CKM_SHA384_HMAC, MechParam::None, &k, data, 1).is_ok());
         }
-        let wrong = key(CKK_SHA256_HMAC, &[1; 32]);
-        assert_eq!(
-            sign(CKM_SHA384_HMAC, MechParam::None, &wrong, data, 1),
-            Err(Ckr::KEY_TYPE_INCONSISTENT)
-        );
+        // HMAC takes generic secrets or its own key type (PKCS#11 §6.24).
+        for wrong in [key(CKK_SHA256_HMAC, &[1; 32]), key(CKK_AES, &[1; 32])] {
+            assert_eq!(
+                sign(CKM_SHA384_HMAC, MechParam::None, &wrong, data, 1),
+                Err(Ckr::KEY_TYPE_INCONSISTENT)
+            );
+        }
         let empty = key(CKK_GENERIC_SECRET, &[]);
         assert_eq!(
             sign(CKM_SHA256_HMAC, MechParam::None, &empty, data, 1),

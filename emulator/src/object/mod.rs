@@ -151,7 +151,10 @@ fn fill_key_bookkeeping(obj: &mut Attributes, origin: Origin) -> Result<()> {
         if !ok {
             return Err(Ckr::ATTRIBUTE_VALUE_INVALID);
         }
+        // The caller gives CKA_VALUE or (to a generating or unwrapping
+        // mechanism) CKA_VALUE_LEN, never both (spec notes 2 and 3).
         match obj.ulong(CKA_VALUE_LEN)? {
+            Some(_) if origin == Origin::Create => return Err(Ckr::TEMPLATE_INCONSISTENT),
             Some(given) if given as usize != len => return Err(Ckr::TEMPLATE_INCONSISTENT),
             _ => obj.set_ulong(CKA_VALUE_LEN, len as CK_ULONG),
         }
@@ -202,12 +205,14 @@ pub fn change(obj: &Attributes, changes: &Attributes, how: Change) -> Result<Att
         if rule.flags & schema::MODIFIABLE == 0 && !copy_only {
             return Err(Ckr::ATTRIBUTE_READ_ONLY);
         }
-        let now = obj.bool(ty)?;
-        let new = value.first().map(|b| *b != CK_FALSE);
-        let one_way_broken = (rule.flags & schema::ONLY_TO_TRUE != 0 && now == Some(true) && new == Some(false))
-            || (rule.flags & schema::ONLY_TO_FALSE != 0 && now == Some(false) && new == Some(true));
-        if one_way_broken {
-            return Err(Ckr::ATTRIBUTE_READ_ONLY);
+        if rule.flags & (schema::ONLY_TO_TRUE | schema::ONLY_TO_FALSE) != 0 {
+            let now = obj.bool(ty)?;
+            let new = value.first().map(|b| *b != CK_FALSE);
+            let one_way_broken = (rule.flags & schema::ONLY_TO_TRUE != 0 && now == Some(true) && new == Some(false))
+                || (rule.flags & schema::ONLY_TO_FALSE != 0 && now == Some(false) && new == Some(true));
+            if one_way_broken {
+                return Err(Ckr::ATTRIBUTE_READ_ONLY);
+            }
         }
         out.set(ty, value.to_vec());
     }

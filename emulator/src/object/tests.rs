@@ -52,7 +52,7 @@ fn templates_are_checked() {
     t.remove(CKA_VALUE);
     assert_eq!(build(&t, Origin::Create, &Attributes::new()), Err(Ckr::TEMPLATE_INCOMPLETE));
     t = aes_template(&[0; 16]);
-    t.set_ulong(CKA_VALUE_LEN, 32);
+    t.set_ulong(CKA_VALUE_LEN, 16);
     assert_eq!(build(&t, Origin::Create, &Attributes::new()), Err(Ckr::TEMPLATE_INCONSISTENT));
     t = aes_template(&[0; 16]);
     t.set(CKA_TOKEN, vec![1, 1]);
@@ -82,6 +82,9 @@ fn changes_follow_modifiability_rules() {
     c.set(CKA_ID, b"id".to_vec());
     let changed = change(&obj, &c, Change::Set).unwrap();
     assert_eq!(changed.get(CKA_LABEL), Some(&b"new"[..]));
+    let mut c = Attributes::new();
+    c.set(CKA_LABEL, b"x".to_vec());
+    assert!(change(&obj, &c, Change::Copy).is_ok(), "a one-byte label is not a boolean");
     let mut c = Attributes::new();
     c.set_bool(CKA_SENSITIVE, false);
     assert_eq!(change(&obj, &c, Change::Set), Err(Ckr::ATTRIBUTE_READ_ONLY));

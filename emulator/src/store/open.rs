@@ -18,6 +18,7 @@ use std::fs::DirBuilder;
 use std::os::unix::fs::DirBuilderExt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, RwLock};
 use zeroize::Zeroizing;
 
@@ -85,7 +86,27 @@ pub(super) fn open(dir: &Path, opts: &StoreOptions) -> Result<Store> {
     })
 }
 
+/// The process that first opened a sled database in this address space.
+static SLED_PROCESS: AtomicU32 = AtomicU32::new(0);
+
 fn open_sled(dir: &Path, opts: &StoreOptions) -> Result<sled::Db> {
+    // sled keeps a process-global thread pool whose bookkeeping a fork copies
+    // but whose threads it does not: in a child of a process that used sled,
+    // sled's first write waits forever for workers that do not exist. Refuse
+    // there, at once, instead of hanging.
+    let me = std::process::id();
+    match SLED_PROCESS.compare_exchange(0, me, Ordering::AcqRel, Ordering::Acquire) {
+        Ok(_) => {}
+        Err(owner) if owner == me => {}
+        Err(owner) => {
+            log::error!(
+                "token store {}: cannot be opened in a process forked from process {owner}, which \
+                 used a token store (sled cannot run after fork); open it from a fresh process",
+                dir.display()
+            );
+            return Err(Ckr::TOKEN_NOT_PRESENT);
+        }
+    }
     let cfg = sled::Config::new()
         .path(dir.join("db"))
         .cache_capacity(opts.cache_capacity_bytes);

@@ -107,7 +107,6 @@ impl SoftToken {
         let mech = registry().get(m.ty)?;
         let wrapping_key = self.key(wrapping, Usage::Wrap).map_err(|e| match e {
             Ckr::KEY_HANDLE_INVALID => Ckr(CKR_WRAPPING_KEY_HANDLE_INVALID),
-            Ckr::KEY_FUNCTION_NOT_PERMITTED => Ckr(CKR_WRAPPING_KEY_TYPE_INCONSISTENT),
             other => other,
         })?;
         let key = self.object(handle).map_err(|_| Ckr::KEY_HANDLE_INVALID)?;
@@ -121,7 +120,10 @@ impl SoftToken {
             return Err(Ckr::KEY_NOT_WRAPPABLE);
         }
         let value = key.get(CKA_VALUE).ok_or(Ckr::KEY_NOT_WRAPPABLE)?;
-        mech.wrap(m, &wrapping_key, value)
+        mech.wrap(m, &wrapping_key, value).map_err(|e| match e {
+            Ckr::KEY_TYPE_INCONSISTENT => Ckr(CKR_WRAPPING_KEY_TYPE_INCONSISTENT),
+            other => other,
+        })
     }
 
     /// C_UnwrapKey: the template names the class and key type of the result.
@@ -136,10 +138,14 @@ impl SoftToken {
         let mech = registry().get(m.ty)?;
         let unwrapping_key = self.key(unwrapping, Usage::Unwrap).map_err(|e| match e {
             Ckr::KEY_HANDLE_INVALID => Ckr(CKR_UNWRAPPING_KEY_HANDLE_INVALID),
-            Ckr::KEY_FUNCTION_NOT_PERMITTED => Ckr(CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT),
             other => other,
         })?;
-        let value = mech.unwrap(m, &unwrapping_key, wrapped)?;
+        let value = mech
+            .unwrap(m, &unwrapping_key, wrapped)
+            .map_err(|e| match e {
+                Ckr::KEY_TYPE_INCONSISTENT => Ckr(CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT),
+                other => other,
+            })?;
         let mut supplied = Attributes::new();
         supplied.set(CKA_VALUE, value.to_vec());
         let obj = object::build(template, Origin::Import, &supplied)?;

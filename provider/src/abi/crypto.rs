@@ -2,7 +2,7 @@
 //! output follows the two-call convention through `with_output`.
 
 use super::convert::{bytes, with_input_output, with_output};
-use super::guard;
+use super::{guard, guard_op};
 use super::mechanism::mechanism;
 use crate::api;
 use cryptoki_sys::*;
@@ -24,7 +24,7 @@ pub(super) unsafe extern "C" fn C_Encrypt(
     pul_encrypted_len: *mut CK_ULONG,
 ) -> CK_RV {
     // SAFETY: buffers as long as stated, by the PKCS#11 contract.
-    guard(|| unsafe {
+    guard_op(h, CKF_ENCRYPT, || unsafe {
         with_input_output(
             p_data,
             ul_data_len,
@@ -43,7 +43,7 @@ pub(super) unsafe extern "C" fn C_EncryptUpdate(
     pul_encrypted_len: *mut CK_ULONG,
 ) -> CK_RV {
     // SAFETY: buffers as long as stated, by the PKCS#11 contract.
-    guard(|| unsafe {
+    guard_op(h, CKF_ENCRYPT, || unsafe {
         with_input_output(
             p_part,
             ul_part_len,
@@ -60,7 +60,7 @@ pub(super) unsafe extern "C" fn C_EncryptFinal(
     pul_last_len: *mut CK_ULONG,
 ) -> CK_RV {
     // SAFETY: the buffer is as long as stated, by the PKCS#11 contract.
-    guard(|| unsafe { with_output(p_last, pul_last_len, |o| api::encrypt_final(h, o)) })
+    guard_op(h, CKF_ENCRYPT, || unsafe { with_output(p_last, pul_last_len, |o| api::encrypt_final(h, o)) })
 }
 
 pub(super) unsafe extern "C" fn C_DecryptInit(
@@ -80,7 +80,7 @@ pub(super) unsafe extern "C" fn C_Decrypt(
     pul_data_len: *mut CK_ULONG,
 ) -> CK_RV {
     // SAFETY: buffers as long as stated, by the PKCS#11 contract.
-    guard(|| unsafe {
+    guard_op(h, CKF_DECRYPT, || unsafe {
         with_input_output(
             p_encrypted,
             ul_encrypted_len,
@@ -99,7 +99,7 @@ pub(super) unsafe extern "C" fn C_DecryptUpdate(
     pul_part_len: *mut CK_ULONG,
 ) -> CK_RV {
     // SAFETY: buffers as long as stated, by the PKCS#11 contract.
-    guard(|| unsafe {
+    guard_op(h, CKF_DECRYPT, || unsafe {
         with_input_output(
             p_encrypted,
             ul_encrypted_len,
@@ -116,7 +116,7 @@ pub(super) unsafe extern "C" fn C_DecryptFinal(
     pul_last_len: *mut CK_ULONG,
 ) -> CK_RV {
     // SAFETY: the buffer is as long as stated, by the PKCS#11 contract.
-    guard(|| unsafe { with_output(p_last, pul_last_len, |o| api::decrypt_final(h, o)) })
+    guard_op(h, CKF_DECRYPT, || unsafe { with_output(p_last, pul_last_len, |o| api::decrypt_final(h, o)) })
 }
 
 pub(super) unsafe extern "C" fn C_DigestInit(
@@ -135,7 +135,7 @@ pub(super) unsafe extern "C" fn C_Digest(
     pul_digest_len: *mut CK_ULONG,
 ) -> CK_RV {
     // SAFETY: buffers as long as stated, by the PKCS#11 contract.
-    guard(|| unsafe {
+    guard_op(h, CKF_DIGEST, || unsafe {
         with_input_output(p_data, ul_data_len, p_digest, pul_digest_len, |d, o| {
             api::digest(h, d, o)
         })
@@ -148,11 +148,11 @@ pub(super) unsafe extern "C" fn C_DigestUpdate(
     ul_part_len: CK_ULONG,
 ) -> CK_RV {
     // SAFETY: the input is as long as stated, by the PKCS#11 contract.
-    guard(|| api::digest_update(h, unsafe { bytes(p_part, ul_part_len)? }))
+    guard_op(h, CKF_DIGEST, || api::digest_update(h, unsafe { bytes(p_part, ul_part_len)? }))
 }
 
 pub(super) unsafe extern "C" fn C_DigestKey(h: CK_SESSION_HANDLE, key: CK_OBJECT_HANDLE) -> CK_RV {
-    guard(|| api::digest_key(h, key))
+    guard_op(h, CKF_DIGEST, || api::digest_key(h, key))
 }
 
 pub(super) unsafe extern "C" fn C_DigestFinal(
@@ -161,5 +161,5 @@ pub(super) unsafe extern "C" fn C_DigestFinal(
     pul_digest_len: *mut CK_ULONG,
 ) -> CK_RV {
     // SAFETY: the buffer is as long as stated, by the PKCS#11 contract.
-    guard(|| unsafe { with_output(p_digest, pul_digest_len, |o| api::digest_final(h, o)) })
+    guard_op(h, CKF_DIGEST, || unsafe { with_output(p_digest, pul_digest_len, |o| api::digest_final(h, o)) })
 }

@@ -2,7 +2,7 @@
 //! verify-signature functions (signature given at init).
 
 use super::convert::{bytes, with_input_output, with_output};
-use super::guard;
+use super::{guard, guard_op};
 use super::mechanism::mechanism;
 use crate::api;
 use cryptoki_sys::*;
@@ -24,7 +24,7 @@ pub(super) unsafe extern "C" fn C_Sign(
     pul_signature_len: *mut CK_ULONG,
 ) -> CK_RV {
     // SAFETY: buffers as long as stated, by the PKCS#11 contract.
-    guard(|| unsafe {
+    guard_op(h, CKF_SIGN, || unsafe {
         with_input_output(
             p_data,
             ul_data_len,
@@ -41,7 +41,7 @@ pub(super) unsafe extern "C" fn C_SignUpdate(
     ul_part_len: CK_ULONG,
 ) -> CK_RV {
     // SAFETY: the input is as long as stated, by the PKCS#11 contract.
-    guard(|| api::sign_update(h, unsafe { bytes(p_part, ul_part_len)? }))
+    guard_op(h, CKF_SIGN, || api::sign_update(h, unsafe { bytes(p_part, ul_part_len)? }))
 }
 
 pub(super) unsafe extern "C" fn C_SignFinal(
@@ -50,7 +50,7 @@ pub(super) unsafe extern "C" fn C_SignFinal(
     pul_signature_len: *mut CK_ULONG,
 ) -> CK_RV {
     // SAFETY: the buffer is as long as stated, by the PKCS#11 contract.
-    guard(|| unsafe { with_output(p_signature, pul_signature_len, |o| api::sign_final(h, o)) })
+    guard_op(h, CKF_SIGN, || unsafe { with_output(p_signature, pul_signature_len, |o| api::sign_final(h, o)) })
 }
 
 pub(super) unsafe extern "C" fn C_VerifyInit(
@@ -69,7 +69,7 @@ pub(super) unsafe extern "C" fn C_Verify(
     p_signature: *mut CK_BYTE,
     ul_signature_len: CK_ULONG,
 ) -> CK_RV {
-    guard(|| {
+    guard_op(h, CKF_VERIFY, || {
         // SAFETY: inputs as long as stated, by the PKCS#11 contract.
         let (data, signature) = unsafe {
             (
@@ -87,7 +87,7 @@ pub(super) unsafe extern "C" fn C_VerifyUpdate(
     ul_part_len: CK_ULONG,
 ) -> CK_RV {
     // SAFETY: the input is as long as stated, by the PKCS#11 contract.
-    guard(|| api::verify_update(h, unsafe { bytes(p_part, ul_part_len)? }))
+    guard_op(h, CKF_VERIFY, || api::verify_update(h, unsafe { bytes(p_part, ul_part_len)? }))
 }
 
 pub(super) unsafe extern "C" fn C_VerifyFinal(
@@ -96,7 +96,7 @@ pub(super) unsafe extern "C" fn C_VerifyFinal(
     ul_signature_len: CK_ULONG,
 ) -> CK_RV {
     // SAFETY: the input is as long as stated, by the PKCS#11 contract.
-    guard(|| api::verify_final(h, unsafe { bytes(p_signature, ul_signature_len)? }))
+    guard_op(h, CKF_VERIFY, || api::verify_final(h, unsafe { bytes(p_signature, ul_signature_len)? }))
 }
 
 pub(super) unsafe extern "C" fn C_VerifySignatureInit(
@@ -124,7 +124,7 @@ pub(super) unsafe extern "C" fn C_VerifySignature(
     ul_data_len: CK_ULONG,
 ) -> CK_RV {
     // SAFETY: the input is as long as stated, by the PKCS#11 contract.
-    guard(|| api::verify_signature(h, unsafe { bytes(p_data, ul_data_len)? }))
+    guard_op(h, CKF_VERIFY, || api::verify_signature(h, unsafe { bytes(p_data, ul_data_len)? }))
 }
 
 pub(super) unsafe extern "C" fn C_VerifySignatureUpdate(
@@ -133,9 +133,9 @@ pub(super) unsafe extern "C" fn C_VerifySignatureUpdate(
     ul_part_len: CK_ULONG,
 ) -> CK_RV {
     // SAFETY: the input is as long as stated, by the PKCS#11 contract.
-    guard(|| api::verify_signature_update(h, unsafe { bytes(p_part, ul_part_len)? }))
+    guard_op(h, CKF_VERIFY, || api::verify_signature_update(h, unsafe { bytes(p_part, ul_part_len)? }))
 }
 
 pub(super) unsafe extern "C" fn C_VerifySignatureFinal(h: CK_SESSION_HANDLE) -> CK_RV {
-    guard(|| api::verify_signature_final(h))
+    guard_op(h, CKF_VERIFY, || api::verify_signature_final(h))
 }
