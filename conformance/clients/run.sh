@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs every client script in this directory (each a real PKCS#11 consumer
+# against libqrcpkcs11.so) and passes on their lines:
+#   ok NAME / FAIL NAME: reason / skip NAME: reason
+# Exits 1 if any check failed or any script failed without saying why.
+set -uo pipefail
+
+dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+failed=0
+passed=0
+lines=$(mktemp)
+trap 'rm -f "$lines"' EXIT
+
+for script in "$dir"/*.sh; do
+    name=$(basename "$script" .sh)
+    case $name in run | lib) continue ;; esac
+    # Lines are shown as they come, and kept for the count.
+    bash "$script" | tee "$lines"
+    rc=${PIPESTATUS[0]}
+    fails=$(grep -c '^FAIL ' "$lines" || true)
+    passes=$(grep -c '^ok ' "$lines" || true)
+    passed=$((passed + passes))
+    if ((fails > 0)); then
+        failed=$((failed + fails))
+    elif ((rc != 0)); then
+        # A script that failed must have said which check failed.
+        echo "FAIL $name: exited $rc without a FAIL line"
+        failed=$((failed + 1))
+    fi
+done
+
+echo "clients: $passed ok, $failed FAIL"
+((failed == 0))
