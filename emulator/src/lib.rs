@@ -14,6 +14,7 @@ pub mod mech;
 pub mod object;
 pub mod store;
 pub mod token;
+pub mod vendor;
 
 pub use attr::{Attributes, Value};
 pub use error::{Ckr, Result};

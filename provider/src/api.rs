@@ -551,16 +551,47 @@ pub fn generate_key(
     s.token.generate_key(s.access(), m, template)
 }
 
-/// Returns (public, private). No key-pair mechanism exists yet (the PQC and
-/// classical issues add them), so every mechanism is invalid here.
+/// Returns (public, private).
 pub fn generate_key_pair(
     h: CK_SESSION_HANDLE,
-    _m: &Mechanism,
-    _public: &Attributes,
-    _private: &Attributes,
+    m: &Mechanism,
+    public: &Attributes,
+    private: &Attributes,
 ) -> Result<(CK_OBJECT_HANDLE, CK_OBJECT_HANDLE)> {
-    session(h)?;
-    Err(Ckr::MECHANISM_INVALID)
+    let s = session(h)?;
+    s.token.generate_key_pair(s.access(), m, public, private)
+}
+
+/// C_EncapsulateKey (3.2 argument order). A length query or a short buffer
+/// reports the ciphertext length and creates no key.
+pub fn encapsulate_key(
+    h: CK_SESSION_HANDLE,
+    m: &Mechanism,
+    public: CK_OBJECT_HANDLE,
+    template: &Attributes,
+    ciphertext: &mut Output,
+) -> Result<Option<CK_OBJECT_HANDLE>> {
+    let s = session(h)?;
+    let len = s.token.ciphertext_len(m, public)?;
+    if !ciphertext.fits(len) {
+        ciphertext.len = len;
+        return if ciphertext.is_query() { Ok(None) } else { Err(Ckr::BUFFER_TOO_SMALL) };
+    }
+    let (ct, key) = s.token.encapsulate(s.access(), m, public, template)?;
+    ciphertext.put(&ct)?;
+    Ok(Some(key))
+}
+
+/// C_DecapsulateKey (3.2 argument order).
+pub fn decapsulate_key(
+    h: CK_SESSION_HANDLE,
+    m: &Mechanism,
+    private: CK_OBJECT_HANDLE,
+    template: &Attributes,
+    ciphertext: &[u8],
+) -> Result<CK_OBJECT_HANDLE> {
+    let s = session(h)?;
+    s.token.decapsulate(s.access(), m, private, template, ciphertext)
 }
 
 pub fn wrap_key(
@@ -586,16 +617,9 @@ pub fn unwrap_key(
         .unwrap_key(s.access(), m, unwrapping_key, wrapped, template)
 }
 
-/// No derivation mechanism exists yet (the classical issue adds HKDF, SP
-/// 800-108 and ECDH), so every mechanism is invalid here.
-pub fn derive_key(
-    h: CK_SESSION_HANDLE,
-    _m: &Mechanism,
-    _base: CK_OBJECT_HANDLE,
-    _template: &Attributes,
-) -> Result<CK_OBJECT_HANDLE> {
-    session(h)?;
-    Err(Ckr::MECHANISM_INVALID)
+pub fn derive_key(h: CK_SESSION_HANDLE, m: &Mechanism, base: CK_OBJECT_HANDLE, template: &Attributes) -> Result<CK_OBJECT_HANDLE> {
+    let s = session(h)?;
+    s.token.derive_key(s.access(), m, base, template)
 }
 
 // Random numbers.

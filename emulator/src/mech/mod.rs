@@ -16,6 +16,7 @@ mod digest;
 mod generic_secret;
 mod hmac;
 mod key_wrap;
+pub mod health;
 pub mod rng;
 mod secret;
 mod self_test;
@@ -53,6 +54,60 @@ pub enum MechParam {
         counter_bits: CK_ULONG,
         cb: [u8; 16],
     },
+    /// CK_SIGN_ADDITIONAL_CONTEXT (CKM_ML_DSA, CKM_SLH_DSA and their
+    /// CKM_HASH_*_SHA256-style forms). A NULL parameter arrives as `None`,
+    /// which means CKH_HEDGE_PREFERRED with an empty context.
+    SignContext {
+        hedge: CK_HEDGE_TYPE,
+        context: Vec<u8>,
+    },
+    /// CK_HASH_SIGN_ADDITIONAL_CONTEXT (CKM_HASH_ML_DSA, CKM_HASH_SLH_DSA):
+    /// the input is a digest made with `hash`.
+    HashSignContext {
+        hedge: CK_HEDGE_TYPE,
+        context: Vec<u8>,
+        hash: CK_MECHANISM_TYPE,
+    },
+}
+
+/// What a key-pair mechanism supplies to each half (CKA_KEY_TYPE,
+/// CKA_PARAMETER_SET, CKA_VALUE, CKA_SEED, CKA_PUBLIC_KEY_INFO, …).
+#[derive(Clone, Debug, Default)]
+pub struct KeyPair {
+    pub public: Attributes,
+    pub private: Attributes,
+}
+
+/// A key encapsulation's result: the ciphertext for the peer and the shared
+/// secret that becomes a new key object.
+pub struct Encapsulated {
+    pub ciphertext: Vec<u8>,
+    pub secret: Value,
+}
+
+/// A key type whose keys the token must check or complete when they arrive
+/// from outside (C_CreateObject, C_UnwrapKey), and whose public half can be
+/// computed from the private one. Registered per CKK_ value.
+pub trait KeyFamily: Send + Sync {
+    fn key_type(&self) -> CK_KEY_TYPE;
+    /// Check and complete an imported private key in place: from CKA_SEED
+    /// derive CKA_VALUE (or, given both, check they agree), run the standard's
+    /// input checks, set CKA_PUBLIC_KEY_INFO. A bad key is
+    /// CKR_ATTRIBUTE_VALUE_INVALID; neither seed nor value is
+    /// CKR_TEMPLATE_INCOMPLETE.
+    fn complete_private(&self, key: &mut Attributes) -> Result<()>;
+    /// Check and complete an imported public key in place (length and, for
+    /// ML-KEM, the FIPS 203 modulus check; CKA_PUBLIC_KEY_INFO).
+    fn complete_public(&self, key: &mut Attributes) -> Result<()>;
+    /// What CKM_PUB_KEY_FROM_PRIV_KEY supplies to the new public key.
+    fn public_from_private(&self, private: &Attributes) -> Result<Attributes>;
+    /// The private key as PKCS#8 DER (OneAsymmetricKey with the standard
+    /// OID and private-key encoding), for C_WrapKey.
+    fn export_private(&self, private: &Attributes) -> Result<Value>;
+    /// The attributes of a PKCS#8-encoded private key (CKA_PARAMETER_SET,
+    /// CKA_SEED and/or CKA_VALUE), for C_UnwrapKey; a malformed encoding is
+    /// CKR_WRAPPED_KEY_INVALID.
+    fn import_private(&self, encoded: &[u8]) -> Result<Attributes>;
 }
 
 /// A running encryption or decryption. `update` returns what can be output so
@@ -123,6 +178,26 @@ pub trait MechanismImpl: Send + Sync {
     ) -> Result<Vec<u8>> {
         Err(Ckr::MECHANISM_INVALID)
     }
+    /// Key-pair generation. The parameter set comes from the public template
+    /// (PKCS#11 3.2 puts CKA_PARAMETER_SET there). Implementations run a
+    /// pairwise-consistency test on the new pair and, if it fails, call
+    /// [`health::fail`] and return CKR_GENERAL_ERROR.
+    fn generate_key_pair(&self, _m: &Mechanism, _public: &Attributes, _private: &Attributes) -> Result<KeyPair> {
+        Err(Ckr::MECHANISM_INVALID)
+    }
+    /// The ciphertext length for this public key, so a length query of
+    /// C_EncapsulateKey creates no key.
+    fn ciphertext_len(&self, _m: &Mechanism, _public_key: &Attributes) -> Result<usize> {
+        Err(Ckr::MECHANISM_INVALID)
+    }
+    fn encapsulate(&self, _m: &Mechanism, _public_key: &Attributes) -> Result<Encapsulated> {
+        Err(Ckr::MECHANISM_INVALID)
+    }
+    /// Decapsulation; invalid ciphertexts of the right length give the
+    /// implicit-rejection secret, as FIPS 203 prescribes.
+    fn decapsulate(&self, _m: &Mechanism, _private_key: &Attributes, _ciphertext: &[u8]) -> Result<Value> {
+        Err(Ckr::MECHANISM_INVALID)
+    }
     /// Unwrap to the raw key value.
     fn unwrap(
         &self,
@@ -137,6 +212,7 @@ pub trait MechanismImpl: Send + Sync {
 /// Every mechanism the emulator implements, keyed by type.
 pub struct Registry {
     mechs: BTreeMap<CK_MECHANISM_TYPE, Box<dyn MechanismImpl>>,
+    families: BTreeMap<CK_KEY_TYPE, Box<dyn KeyFamily>>,
 }
 
 /// The registry, built on first use.
@@ -145,6 +221,7 @@ pub fn registry() -> &'static Registry {
     REGISTRY.get_or_init(|| {
         let mut r = Registry {
             mechs: BTreeMap::new(),
+            families: BTreeMap::new(),
         };
         digest::register(&mut r);
         aes::register(&mut r);
@@ -186,8 +263,21 @@ impl Registry {
         debug_assert!(previous.is_none(), "mechanism registered twice");
     }
 
-    /// The implementation of `ty`, or CKR_MECHANISM_INVALID.
+    /// Add a key family; each family's `register` calls this once per type.
+    pub(crate) fn add_family(&mut self, f: impl KeyFamily + 'static) {
+        let previous = self.families.insert(f.key_type(), Box::new(f));
+        debug_assert!(previous.is_none(), "key family registered twice");
+    }
+
+    /// The key family of `key_type`, if its keys need checking on import.
+    pub fn family(&self, key_type: CK_KEY_TYPE) -> Option<&dyn KeyFamily> {
+        self.families.get(&key_type).map(|f| f.as_ref())
+    }
+
+    /// The implementation of `ty`, or CKR_MECHANISM_INVALID. Every crypto
+    /// call comes through here, so this is where the error state bites.
     pub fn get(&self, ty: CK_MECHANISM_TYPE) -> Result<&dyn MechanismImpl> {
+        health::check()?;
         self.mechs
             .get(&ty)
             .map(|m| m.as_ref())

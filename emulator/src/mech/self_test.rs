@@ -13,11 +13,11 @@ pub fn self_test() -> Result<()> {
         match test() {
             Ok(true) => {}
             Ok(false) => {
-                log::error!("self-test {name}: wrong answer");
+                super::health::fail(&format!("{name}: wrong answer"));
                 return Err(Ckr::GENERAL_ERROR);
             }
             Err(e) => {
-                log::error!("self-test {name}: failed with {e}");
+                super::health::fail(&format!("{name}: {e}"));
                 return Err(Ckr::GENERAL_ERROR);
             }
         }

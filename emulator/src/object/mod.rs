@@ -5,7 +5,8 @@ pub mod schema;
 
 use crate::attr::{Attributes, Value};
 use crate::error::{Ckr, Result};
-use crate::mech::rng;
+use crate::mech::{registry, rng};
+use crate::vendor::CKK_FALCON;
 use cryptoki_sys::*;
 use schema::{Kind, Rule};
 use zeroize::Zeroizing;
@@ -25,7 +26,7 @@ pub enum Origin {
 /// The rule tables that apply to one object: storage rules, then class rules,
 /// then the rules of its certificate or key type.
 pub struct Schema {
-    tables: [&'static [Rule]; 4],
+    tables: [&'static [Rule]; 5],
 }
 
 impl Schema {
@@ -35,26 +36,30 @@ impl Schema {
         use schema::*;
         let class = attrs.ulong(CKA_CLASS)?.ok_or(Ckr::TEMPLATE_INCOMPLETE)?;
         let tables = match class {
-            CKO_DATA => [STORAGE, DATA, &[], &[]],
+            CKO_DATA => [STORAGE, DATA, &[], &[], &[]],
             CKO_CERTIFICATE => {
                 match attrs.ulong(CKA_CERTIFICATE_TYPE)?.ok_or(Ckr::TEMPLATE_INCOMPLETE)? {
-                    CKC_X_509 => [STORAGE, CERTIFICATE, X509, &[]],
+                    CKC_X_509 => [STORAGE, CERTIFICATE, X509, &[], &[]],
                     _ => return Err(Ckr::ATTRIBUTE_VALUE_INVALID),
                 }
             }
             CKO_SECRET_KEY | CKO_PUBLIC_KEY | CKO_PRIVATE_KEY => {
                 let key_type = attrs.ulong(CKA_KEY_TYPE)?.ok_or(Ckr::TEMPLATE_INCOMPLETE)?;
-                let (class_rules, type_rules): (&[Rule], &[Rule]) = match (class, key_type) {
-                    (CKO_SECRET_KEY, kt) if symmetric_len_ok(kt, 0).is_some() => {
-                        (SECRET_KEY, SYMMETRIC_VALUE)
-                    }
-                    (CKO_PUBLIC_KEY, CKK_RSA) => (PUBLIC_KEY, RSA_PUBLIC),
-                    (CKO_PRIVATE_KEY, CKK_RSA) => (PRIVATE_KEY, RSA_PRIVATE),
-                    (CKO_PUBLIC_KEY, CKK_EC) => (PUBLIC_KEY, EC_PUBLIC),
-                    (CKO_PRIVATE_KEY, CKK_EC) => (PRIVATE_KEY, EC_PRIVATE),
+                let none: &[Rule] = &[];
+                let (class_rules, type_rules, extra): (&[Rule], &[Rule], &[Rule]) = match (class, key_type) {
+                    (CKO_SECRET_KEY, kt) if symmetric_len_ok(kt, 0).is_some() => (SECRET_KEY, SYMMETRIC_VALUE, none),
+                    (CKO_PUBLIC_KEY, CKK_RSA) => (PUBLIC_KEY, RSA_PUBLIC, none),
+                    (CKO_PRIVATE_KEY, CKK_RSA) => (PRIVATE_KEY, RSA_PRIVATE, none),
+                    (CKO_PUBLIC_KEY, CKK_EC) => (PUBLIC_KEY, EC_PUBLIC, none),
+                    (CKO_PRIVATE_KEY, CKK_EC) => (PRIVATE_KEY, EC_PRIVATE, none),
+                    (CKO_PUBLIC_KEY, CKK_ML_KEM | CKK_ML_DSA | CKK_SLH_DSA) => (PUBLIC_KEY, PQC_PUBLIC, none),
+                    (CKO_PRIVATE_KEY, CKK_ML_KEM | CKK_ML_DSA) => (PRIVATE_KEY, PQC_PRIVATE_SEEDED, none),
+                    (CKO_PRIVATE_KEY, CKK_SLH_DSA) => (PRIVATE_KEY, PQC_PRIVATE, none),
+                    (CKO_PUBLIC_KEY, CKK_FALCON) => (PUBLIC_KEY, PQC_PUBLIC, FALCON_KEY_PARAMS),
+                    (CKO_PRIVATE_KEY, CKK_FALCON) => (PRIVATE_KEY, PQC_PRIVATE, FALCON_KEY_PARAMS),
                     _ => return Err(Ckr::ATTRIBUTE_VALUE_INVALID),
                 };
-                [STORAGE, KEY, class_rules, type_rules]
+                [STORAGE, KEY, class_rules, type_rules, extra]
             }
             _ => return Err(Ckr::ATTRIBUTE_VALUE_INVALID),
         };
@@ -126,8 +131,27 @@ pub fn build(template: &Attributes, origin: Origin, supplied: &Attributes) -> Re
         obj.set_bool(CKA_PRIVATE, holds_secret(&obj));
     }
     obj.set(CKA_UNIQUE_ID, unique_id());
+    if !matches!(origin, Origin::Generate(_)) {
+        complete_imported_key(&mut obj)?;
+    }
     fill_key_bookkeeping(&mut obj, origin)?;
     Ok(obj)
+}
+
+/// Keys that come from outside pass their family's checks (FIPS 203 input
+/// checks, seed/value agreement, …) and get what can be derived from them.
+fn complete_imported_key(obj: &mut Attributes) -> Result<()> {
+    let (Some(class), Some(key_type)) = (obj.ulong(CKA_CLASS)?, obj.ulong(CKA_KEY_TYPE)?) else {
+        return Ok(());
+    };
+    let Some(family) = registry().family(key_type) else {
+        return Ok(());
+    };
+    match class {
+        CKO_PRIVATE_KEY => family.complete_private(obj),
+        CKO_PUBLIC_KEY => family.complete_public(obj),
+        _ => Ok(()),
+    }
 }
 
 fn fill_key_bookkeeping(obj: &mut Attributes, origin: Origin) -> Result<()> {

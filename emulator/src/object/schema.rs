@@ -49,6 +49,9 @@ pub const ONLY_TO_TRUE: u8 = 16;
 pub const ONLY_TO_FALSE: u8 = 32;
 /// Key material produced by a generating mechanism, never by a template.
 pub const GENERATED: u8 = 64;
+/// No flag: given on import, supplied by the mechanism on generation, where a
+/// template may repeat the same value.
+pub const GENERATED_OR_GIVEN: u8 = 0;
 
 const fn r(ty: CK_ATTRIBUTE_TYPE, kind: Kind, fill: Fill, flags: u8) -> Rule {
     Rule {
@@ -198,6 +201,31 @@ pub const EC_PRIVATE: &[Rule] = &[
     r(CKA_EC_PARAMS, Bytes, Absent, REQUIRED),
     r(CKA_VALUE, Bytes, Absent, REQUIRED | SENSITIVE | GENERATED),
 ];
+
+/// Public half of the post-quantum key types: the raw FIPS encoding in
+/// CKA_VALUE. The parameter set may be omitted on import when the value's
+/// length names it; the key family checks both.
+pub const PQC_PUBLIC: &[Rule] = &[
+    r(CKA_PARAMETER_SET, Ulong, Absent, GENERATED_OR_GIVEN),
+    r(CKA_VALUE, Bytes, Absent, REQUIRED | GENERATED),
+];
+
+/// Private half of ML-KEM and ML-DSA: the expanded key and/or its seed,
+/// both secret.
+pub const PQC_PRIVATE_SEEDED: &[Rule] = &[
+    r(CKA_PARAMETER_SET, Ulong, Absent, GENERATED_OR_GIVEN),
+    r(CKA_VALUE, Bytes, Absent, SENSITIVE | GENERATED),
+    r(CKA_SEED, Bytes, Absent, SENSITIVE | GENERATED),
+];
+
+/// Private half of SLH-DSA and Falcon: no seed form.
+pub const PQC_PRIVATE: &[Rule] = &[
+    r(CKA_PARAMETER_SET, Ulong, Absent, GENERATED_OR_GIVEN),
+    r(CKA_VALUE, Bytes, Absent, REQUIRED | SENSITIVE | GENERATED),
+];
+
+/// Luna's name for the Falcon parameter set.
+pub const FALCON_KEY_PARAMS: &[Rule] = &[r(crate::vendor::CKA_KEY_PARAMS, Ulong, Absent, GENERATED_OR_GIVEN)];
 
 /// For key types whose CKA_VALUE is a raw symmetric key: whether `len`
 /// bytes is a valid key length. `None` for every other key type.

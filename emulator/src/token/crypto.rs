@@ -1,9 +1,8 @@
 //! Crypto calls: key lookup with usage checks, then the mechanism registry.
 
-use super::{Access, SoftToken};
+use super::SoftToken;
 use crate::error::{Ckr, Result};
 use crate::mech::{registry, Cipher, Digest, Mechanism, Signer, Verifier};
-use crate::object::{self, Origin};
 use crate::{Attributes, Value};
 use cryptoki_sys::*;
 use std::sync::Arc;
@@ -18,6 +17,8 @@ pub enum Usage {
     Wrap,
     Unwrap,
     Derive,
+    Encapsulate,
+    Decapsulate,
 }
 
 impl Usage {
@@ -30,6 +31,8 @@ impl Usage {
             Usage::Wrap => CKA_WRAP,
             Usage::Unwrap => CKA_UNWRAP,
             Usage::Derive => CKA_DERIVE,
+            Usage::Encapsulate => CKA_ENCAPSULATE,
+            Usage::Decapsulate => CKA_DECAPSULATE,
         }
     }
 }
@@ -90,65 +93,5 @@ impl SoftToken {
         }
         let value = key.get(CKA_VALUE).ok_or(Ckr(CKR_KEY_INDIGESTIBLE))?;
         Ok(Value::new(value.to_vec()))
-    }
-
-    /// C_GenerateKey.
-    pub fn generate_key(&self, access: Access, m: &Mechanism, template: &Attributes) -> Result<CK_OBJECT_HANDLE> {
-        let mech = registry().get(m.ty)?;
-        let mut supplied = mech.generate_key(m, template)?;
-        supplied.set_ulong(CKA_CLASS, CKO_SECRET_KEY);
-        let obj = object::build(template, Origin::Generate(m.ty), &supplied)?;
-        self.insert(access, obj)
-    }
-
-    /// C_WrapKey: only extractable secret keys leave the token, and keys
-    /// marked CKA_WRAP_WITH_TRUSTED only under a trusted wrapping key.
-    pub fn wrap_key(&self, m: &Mechanism, wrapping: CK_OBJECT_HANDLE, handle: CK_OBJECT_HANDLE) -> Result<Vec<u8>> {
-        let mech = registry().get(m.ty)?;
-        let wrapping_key = self.key(wrapping, Usage::Wrap).map_err(|e| match e {
-            Ckr::KEY_HANDLE_INVALID => Ckr(CKR_WRAPPING_KEY_HANDLE_INVALID),
-            other => other,
-        })?;
-        let key = self.object(handle).map_err(|_| Ckr::KEY_HANDLE_INVALID)?;
-        if key.ulong(CKA_CLASS)? != Some(CKO_SECRET_KEY) {
-            return Err(Ckr::KEY_NOT_WRAPPABLE);
-        }
-        if !key.bool_or(CKA_EXTRACTABLE, false)? {
-            return Err(Ckr::KEY_UNEXTRACTABLE);
-        }
-        if key.bool_or(CKA_WRAP_WITH_TRUSTED, false)? && !wrapping_key.bool_or(CKA_TRUSTED, false)? {
-            return Err(Ckr::KEY_NOT_WRAPPABLE);
-        }
-        let value = key.get(CKA_VALUE).ok_or(Ckr::KEY_NOT_WRAPPABLE)?;
-        mech.wrap(m, &wrapping_key, value).map_err(|e| match e {
-            Ckr::KEY_TYPE_INCONSISTENT => Ckr(CKR_WRAPPING_KEY_TYPE_INCONSISTENT),
-            other => other,
-        })
-    }
-
-    /// C_UnwrapKey: the template names the class and key type of the result.
-    pub fn unwrap_key(
-        &self,
-        access: Access,
-        m: &Mechanism,
-        unwrapping: CK_OBJECT_HANDLE,
-        wrapped: &[u8],
-        template: &Attributes,
-    ) -> Result<CK_OBJECT_HANDLE> {
-        let mech = registry().get(m.ty)?;
-        let unwrapping_key = self.key(unwrapping, Usage::Unwrap).map_err(|e| match e {
-            Ckr::KEY_HANDLE_INVALID => Ckr(CKR_UNWRAPPING_KEY_HANDLE_INVALID),
-            other => other,
-        })?;
-        let value = mech
-            .unwrap(m, &unwrapping_key, wrapped)
-            .map_err(|e| match e {
-                Ckr::KEY_TYPE_INCONSISTENT => Ckr(CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT),
-                other => other,
-            })?;
-        let mut supplied = Attributes::new();
-        supplied.set(CKA_VALUE, value.to_vec());
-        let obj = object::build(template, Origin::Import, &supplied)?;
-        self.insert(access, obj)
     }
 }

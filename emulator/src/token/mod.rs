@@ -3,6 +3,7 @@
 //! change and use which object).
 
 mod crypto;
+mod keys;
 mod objects;
 
 pub use crypto::Usage;

@@ -141,3 +141,62 @@ pub(super) unsafe extern "C" fn C_GenerateRandom(
     // SAFETY: the buffer is as long as stated, by the PKCS#11 contract.
     guard(|| api::generate_random(h, unsafe { bytes_mut(p_random, ul_random_len)? }))
 }
+
+/// PKCS#11 3.2 (outputs last). A NULL ciphertext is a length query and
+/// creates no key; so does a short buffer, which reports the length needed.
+pub(super) unsafe extern "C" fn C_EncapsulateKey(
+    h: CK_SESSION_HANDLE,
+    p_mechanism: *mut CK_MECHANISM,
+    public_key: CK_OBJECT_HANDLE,
+    p_template: *mut CK_ATTRIBUTE,
+    ul_count: CK_ULONG,
+    p_ciphertext: *mut CK_BYTE,
+    pul_ciphertext_len: *mut CK_ULONG,
+    ph_key: *mut CK_OBJECT_HANDLE,
+) -> CK_RV {
+    guard(|| {
+        // SAFETY: arguments valid as stated, by the PKCS#11 contract.
+        let (m, t, key_out) = unsafe {
+            (
+                mechanism(p_mechanism)?,
+                template(p_template, ul_count)?,
+                OutPtr::new(ph_key)?,
+            )
+        };
+        // SAFETY: the ciphertext buffer is as long as stated.
+        unsafe {
+            with_output(p_ciphertext, pul_ciphertext_len, |o| {
+                if let Some(key) = api::encapsulate_key(h, &m, public_key, &t, o)? {
+                    key_out.set(key);
+                }
+                Ok(())
+            })
+        }
+    })
+}
+
+/// PKCS#11 3.2 (outputs last).
+pub(super) unsafe extern "C" fn C_DecapsulateKey(
+    h: CK_SESSION_HANDLE,
+    p_mechanism: *mut CK_MECHANISM,
+    private_key: CK_OBJECT_HANDLE,
+    p_template: *mut CK_ATTRIBUTE,
+    ul_count: CK_ULONG,
+    p_ciphertext: *mut CK_BYTE,
+    ul_ciphertext_len: CK_ULONG,
+    ph_key: *mut CK_OBJECT_HANDLE,
+) -> CK_RV {
+    guard(|| {
+        // SAFETY: arguments valid as stated, by the PKCS#11 contract.
+        let (m, t, ciphertext, key_out) = unsafe {
+            (
+                mechanism(p_mechanism)?,
+                template(p_template, ul_count)?,
+                bytes(p_ciphertext, ul_ciphertext_len)?,
+                OutPtr::new(ph_key)?,
+            )
+        };
+        key_out.set(api::decapsulate_key(h, &m, private_key, &t, ciphertext)?);
+        Ok(())
+    })
+}

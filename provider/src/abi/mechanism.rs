@@ -48,6 +48,10 @@ unsafe fn param(ty: CK_MECHANISM_TYPE, p: *const std::ffi::c_void, n: usize) -> 
             CKM_AES_GCM => gcm(p, n),
             CKM_AES_CTR => ctr(p, n),
             t if MAC_GENERAL.contains(&t) => mac_length(p, n),
+            CKM_HASH_ML_DSA | CKM_HASH_SLH_DSA => hash_sign_context(p, n),
+            CKM_ML_DSA | CKM_SLH_DSA => sign_context(p, n),
+            CKM_HASH_ML_DSA_SHA224..=CKM_HASH_ML_DSA_SHAKE256 => sign_context(p, n),
+            CKM_HASH_SLH_DSA_SHA224..=CKM_HASH_SLH_DSA_SHAKE256 => sign_context(p, n),
             _ => Ok(MechParam::Bytes(bytes(p.cast(), ulong(n))?.to_vec())),
         }
     }
@@ -145,6 +149,55 @@ unsafe fn mac_length(p: *const std::ffi::c_void, n: usize) -> Result<MechParam> 
     Ok(MechParam::Ulong(unsafe {
         read(p.cast::<CK_MAC_GENERAL_PARAMS>())?
     }))
+}
+
+/// A context buffer of a signature parameter; NULL with a length is a
+/// malformed parameter.
+///
+/// # Safety
+/// A non-NULL `p` is readable for `n` bytes.
+unsafe fn context(p: *mut CK_BYTE, n: CK_ULONG) -> Result<Vec<u8>> {
+    // SAFETY: forwarded from this function's contract.
+    unsafe { bytes(p, n) }
+        .map(<[u8]>::to_vec)
+        .map_err(|_| Ckr::MECHANISM_PARAM_INVALID)
+}
+
+/// CK_SIGN_ADDITIONAL_CONTEXT, exact size.
+///
+/// # Safety
+/// As [`param`].
+unsafe fn sign_context(p: *const std::ffi::c_void, n: usize) -> Result<MechParam> {
+    if n != size_of::<CK_SIGN_ADDITIONAL_CONTEXT>() {
+        return Err(Ckr::MECHANISM_PARAM_INVALID);
+    }
+    // SAFETY: the length matches, so the struct and its context are readable.
+    unsafe {
+        let c = read(p.cast::<CK_SIGN_ADDITIONAL_CONTEXT>())?;
+        Ok(MechParam::SignContext {
+            hedge: c.hedgeVariant,
+            context: context(c.pContext, c.ulContextLen)?,
+        })
+    }
+}
+
+/// CK_HASH_SIGN_ADDITIONAL_CONTEXT, exact size.
+///
+/// # Safety
+/// As [`param`].
+unsafe fn hash_sign_context(p: *const std::ffi::c_void, n: usize) -> Result<MechParam> {
+    if n != size_of::<CK_HASH_SIGN_ADDITIONAL_CONTEXT>() {
+        return Err(Ckr::MECHANISM_PARAM_INVALID);
+    }
+    // SAFETY: the length matches, so the struct and its context are readable.
+    unsafe {
+        let c = read(p.cast::<CK_HASH_SIGN_ADDITIONAL_CONTEXT>())?;
+        Ok(MechParam::HashSignContext {
+            hedge: c.hedgeVariant,
+            context: context(c.pContext, c.ulContextLen)?,
+            hash: c.hash,
+        })
+    }
 }
 
 #[cfg(test)]

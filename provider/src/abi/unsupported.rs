@@ -12,7 +12,6 @@
 //! - C_MessageEncryptInit, C_EncryptMessage, C_EncryptMessageBegin,
 //!   C_EncryptMessageNext, C_MessageEncryptFinal, and the same for decrypt,
 //!   sign and verify (the PKCS#11 3.0 message-based API)
-//! - C_EncapsulateKey, C_DecapsulateKey (until the api offers them)
 //! - C_AsyncComplete, C_AsyncGetID, C_AsyncJoin
 //! - C_WrapKeyAuthenticated, C_UnwrapKeyAuthenticated
 //!
@@ -70,8 +69,6 @@ answer! { CKR_FUNCTION_NOT_SUPPORTED:
     C_VerifyMessageBegin(CK_SESSION_HANDLE, *mut c_void, CK_ULONG);
     C_VerifyMessageNext(CK_SESSION_HANDLE, *mut c_void, CK_ULONG, *mut CK_BYTE, CK_ULONG, *mut CK_BYTE, CK_ULONG);
     C_MessageVerifyFinal(CK_SESSION_HANDLE);
-    C_EncapsulateKey(CK_SESSION_HANDLE, *mut CK_MECHANISM, CK_OBJECT_HANDLE, *mut CK_ATTRIBUTE, CK_ULONG, *mut CK_BYTE, *mut CK_ULONG, *mut CK_OBJECT_HANDLE);
-    C_DecapsulateKey(CK_SESSION_HANDLE, *mut CK_MECHANISM, CK_OBJECT_HANDLE, *mut CK_ATTRIBUTE, CK_ULONG, *mut CK_BYTE, CK_ULONG, *mut CK_OBJECT_HANDLE);
     C_AsyncComplete(CK_SESSION_HANDLE, *mut CK_UTF8CHAR, *mut CK_ASYNC_DATA);
     C_AsyncGetID(CK_SESSION_HANDLE, *mut CK_UTF8CHAR, *mut CK_ULONG);
     C_AsyncJoin(CK_SESSION_HANDLE, *mut CK_UTF8CHAR, CK_ULONG, *mut CK_BYTE, CK_ULONG);

@@ -116,6 +116,46 @@ impl Token for SoftToken {
     ) -> Result<CK_OBJECT_HANDLE> {
         SoftToken::generate_key(self, access, m, template)
     }
+    fn generate_key_pair(
+        &self,
+        access: Access,
+        m: &Mechanism,
+        public: &Attributes,
+        private: &Attributes,
+    ) -> Result<(CK_OBJECT_HANDLE, CK_OBJECT_HANDLE)> {
+        SoftToken::generate_key_pair(self, access, m, public, private)
+    }
+    fn ciphertext_len(&self, m: &Mechanism, public: CK_OBJECT_HANDLE) -> Result<usize> {
+        SoftToken::ciphertext_len(self, m, public)
+    }
+    fn encapsulate(
+        &self,
+        access: Access,
+        m: &Mechanism,
+        public: CK_OBJECT_HANDLE,
+        template: &Attributes,
+    ) -> Result<(Vec<u8>, CK_OBJECT_HANDLE)> {
+        SoftToken::encapsulate(self, access, m, public, template)
+    }
+    fn decapsulate(
+        &self,
+        access: Access,
+        m: &Mechanism,
+        private: CK_OBJECT_HANDLE,
+        template: &Attributes,
+        ciphertext: &[u8],
+    ) -> Result<CK_OBJECT_HANDLE> {
+        SoftToken::decapsulate(self, access, m, private, template, ciphertext)
+    }
+    fn derive_key(
+        &self,
+        access: Access,
+        m: &Mechanism,
+        base: CK_OBJECT_HANDLE,
+        template: &Attributes,
+    ) -> Result<CK_OBJECT_HANDLE> {
+        SoftToken::derive_key(self, access, m, base, template)
+    }
     fn wrap_key(
         &self,
         m: &Mechanism,

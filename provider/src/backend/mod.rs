@@ -66,6 +66,38 @@ pub trait Token: Send + Sync {
         m: &Mechanism,
         template: &Attributes,
     ) -> Result<CK_OBJECT_HANDLE>;
+    /// Returns (public, private).
+    fn generate_key_pair(
+        &self,
+        access: Access,
+        m: &Mechanism,
+        public: &Attributes,
+        private: &Attributes,
+    ) -> Result<(CK_OBJECT_HANDLE, CK_OBJECT_HANDLE)>;
+    fn ciphertext_len(&self, m: &Mechanism, public: CK_OBJECT_HANDLE) -> Result<usize>;
+    /// Returns the ciphertext and the new secret key.
+    fn encapsulate(
+        &self,
+        access: Access,
+        m: &Mechanism,
+        public: CK_OBJECT_HANDLE,
+        template: &Attributes,
+    ) -> Result<(Vec<u8>, CK_OBJECT_HANDLE)>;
+    fn decapsulate(
+        &self,
+        access: Access,
+        m: &Mechanism,
+        private: CK_OBJECT_HANDLE,
+        template: &Attributes,
+        ciphertext: &[u8],
+    ) -> Result<CK_OBJECT_HANDLE>;
+    fn derive_key(
+        &self,
+        access: Access,
+        m: &Mechanism,
+        base: CK_OBJECT_HANDLE,
+        template: &Attributes,
+    ) -> Result<CK_OBJECT_HANDLE>;
     fn wrap_key(
         &self,
         m: &Mechanism,
