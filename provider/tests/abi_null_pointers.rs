@@ -357,7 +357,7 @@ fn run_all(f: &CK_FUNCTION_LIST_3_2) -> Vec<Case> {
         ),
         case!(not_supported, f.C_MessageVerifyFinal(S)),
         case!(
-            not_supported,
+            Bad,
             f.C_EncapsulateKey(
                 S,
                 null_mut(),
@@ -370,7 +370,7 @@ fn run_all(f: &CK_FUNCTION_LIST_3_2) -> Vec<Case> {
             )
         ),
         case!(
-            not_supported,
+            Bad,
             f.C_DecapsulateKey(S, null_mut(), O, null_mut(), 1, null_mut(), 4, null_mut())
         ),
         case!(not_supported, f.C_AsyncComplete(S, null_mut(), null_mut())),
