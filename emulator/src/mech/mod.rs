@@ -10,16 +10,21 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 mod aes;
+mod asn1;
 mod aes_ctr;
 mod aes_gcm;
 mod digest;
+mod falcon;
 mod generic_secret;
 mod hmac;
 mod key_wrap;
+mod ml_dsa;
+mod ml_kem;
 pub mod health;
 pub mod rng;
 mod secret;
 mod self_test;
+mod slh_dsa;
 #[cfg(test)]
 mod wycheproof;
 
@@ -230,6 +235,10 @@ pub fn registry() -> &'static Registry {
         key_wrap::register(&mut r);
         hmac::register(&mut r);
         generic_secret::register(&mut r);
+        ml_kem::register(&mut r);
+        ml_dsa::register(&mut r);
+        slh_dsa::register(&mut r);
+        falcon::register(&mut r);
         r
     })
 }

@@ -39,6 +39,10 @@ const TESTS: &[(&str, Test)] = &[
     ("HMAC", hmac),
     ("key generation", key_generation),
     ("random generator", random),
+    ("ML-KEM", super::ml_kem::known_answer),
+    ("ML-DSA", super::ml_dsa::known_answer),
+    ("SLH-DSA", super::slh_dsa::known_answer),
+    ("Falcon", super::falcon::known_answer),
 ];
 
 /// Hex constants of this file; a malformed one fails the test that uses it.
