@@ -26,6 +26,8 @@ mod secret;
 mod self_test;
 mod slh_dsa;
 #[cfg(test)]
+mod test_vectors;
+#[cfg(test)]
 mod wycheproof;
 
 pub use self_test::self_test;

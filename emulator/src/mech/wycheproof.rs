@@ -8,42 +8,7 @@
 use super::secret::test_keys::{chunked, key, single, ODD_CHUNKS};
 use super::{registry, MechParam, Mechanism};
 use cryptoki_sys::*;
-use std::path::Path;
-
-/// The shared vectors live beside the repository (`../shared/vectors`);
-/// `QRC_VECTORS` names another copy.
-fn dir() -> std::path::PathBuf {
-    std::env::var_os("QRC_VECTORS")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/vectors"))
-        .join("wycheproof-classic")
-}
-
-type Json = serde_json::Value;
-
-/// The few accessors the vector files need; a malformed file panics, which
-/// fails the test that reads it.
-trait Field {
-    fn arr(&self) -> &Vec<Json>;
-    fn str(&self) -> &str;
-    fn num(&self) -> u64;
-    fn hex(&self) -> Vec<u8>;
-}
-
-impl Field for Json {
-    fn arr(&self) -> &Vec<Json> {
-        self.as_array().expect("array")
-    }
-    fn str(&self) -> &str {
-        self.as_str().expect("string")
-    }
-    fn num(&self) -> u64 {
-        self.as_u64().expect("number")
-    }
-    fn hex(&self) -> Vec<u8> {
-        hex::decode(self.str()).expect("hex")
-    }
-}
+use super::test_vectors::{dir, Field, Json};
 
 /// Per-file tallies.
 #[derive(Default, Debug)]
@@ -57,7 +22,7 @@ struct Tally {
 /// Load a file and call `case(group, test)` for each test, which returns
 /// None for a skipped case, else whether the module accepted it.
 fn run(file: &str, mut case: impl FnMut(&Json, &Json) -> Option<bool>) -> Tally {
-    let path = dir().join(format!("{file}.json"));
+    let path = dir().join("wycheproof-classic").join(format!("{file}.json"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let doc: Json = serde_json::from_str(&text).expect("valid JSON");
     let mut t = Tally::default();
