@@ -109,6 +109,64 @@ impl Attributes {
     }
 }
 
+/// The attributes whose value is itself a template (an array of
+/// CK_ATTRIBUTE in C): CKA_WRAP_TEMPLATE and its kin.
+pub const TEMPLATE_ATTRIBUTES: &[CK_ATTRIBUTE_TYPE] = &[
+    CKA_WRAP_TEMPLATE,
+    CKA_UNWRAP_TEMPLATE,
+    CKA_DERIVE_TEMPLATE,
+    CKA_ENCAPSULATE_TEMPLATE,
+    CKA_DECAPSULATE_TEMPLATE,
+];
+
+/// The one type under which a template attribute is kept. A PKCS#11 3.2
+/// errata makes CKA_ENCAPSULATE_TEMPLATE / CKA_DECAPSULATE_TEMPLATE array
+/// attributes (0x4000062A / 0x4000062B) while clients still send 0x62A /
+/// 0x62B: both name the same attribute.
+pub fn canonical_type(ty: CK_ATTRIBUTE_TYPE) -> CK_ATTRIBUTE_TYPE {
+    match ty {
+        t if t == CKA_ENCAPSULATE_TEMPLATE | CKF_ARRAY_ATTRIBUTE => CKA_ENCAPSULATE_TEMPLATE,
+        t if t == CKA_DECAPSULATE_TEMPLATE | CKF_ARRAY_ATTRIBUTE => CKA_DECAPSULATE_TEMPLATE,
+        t => t,
+    }
+}
+
+impl Attributes {
+    /// Encode as one attribute value (a nested template): for each
+    /// attribute its type and length as u64 little-endian, then the value.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (ty, value) in self.iter() {
+            out.extend_from_slice(&(ty as u64).to_le_bytes());
+            out.extend_from_slice(&(value.len() as u64).to_le_bytes());
+            out.extend_from_slice(value);
+        }
+        out
+    }
+
+    /// Decode what [`Attributes::encode`] produced; anything else is
+    /// CKR_ATTRIBUTE_VALUE_INVALID.
+    pub fn decode(mut bytes: &[u8]) -> Result<Attributes> {
+        let mut attrs = Attributes::new();
+        let mut word = |b: &mut &[u8]| -> Result<u64> {
+            let (head, rest) = b.split_first_chunk::<8>().ok_or(Ckr::ATTRIBUTE_VALUE_INVALID)?;
+            *b = rest;
+            Ok(u64::from_le_bytes(*head))
+        };
+        while !bytes.is_empty() {
+            let ty = word(&mut bytes)? as CK_ATTRIBUTE_TYPE;
+            let len = usize::try_from(word(&mut bytes)?).map_err(|_| Ckr::ATTRIBUTE_VALUE_INVALID)?;
+            if len > bytes.len() {
+                return Err(Ckr::ATTRIBUTE_VALUE_INVALID);
+            }
+            let (value, rest) = bytes.split_at(len);
+            attrs.set(ty, value.to_vec());
+            bytes = rest;
+        }
+        Ok(attrs)
+    }
+}
+
 impl FromIterator<(CK_ATTRIBUTE_TYPE, Vec<u8>)> for Attributes {
     fn from_iter<I: IntoIterator<Item = (CK_ATTRIBUTE_TYPE, Vec<u8>)>>(iter: I) -> Self {
         Attributes(
@@ -134,6 +192,17 @@ mod tests {
         assert_eq!(a.ulong(CKA_CLASS), Err(Ckr::ATTRIBUTE_VALUE_INVALID));
         a.set_ulong(CKA_CLASS, CKO_SECRET_KEY);
         assert_eq!(a.ulong(CKA_CLASS), Ok(Some(CKO_SECRET_KEY)));
+    }
+
+    #[test]
+    fn nested_templates_round_trip() {
+        let mut t = Attributes::new();
+        t.set_ulong(CKA_CLASS, CKO_SECRET_KEY);
+        t.set(CKA_LABEL, b"".to_vec());
+        let bytes = t.encode();
+        assert_eq!(Attributes::decode(&bytes), Ok(t));
+        assert_eq!(Attributes::decode(&bytes[..bytes.len() - 1]), Err(Ckr::ATTRIBUTE_VALUE_INVALID));
+        assert_eq!(canonical_type(CKA_ENCAPSULATE_TEMPLATE | CKF_ARRAY_ATTRIBUTE), CKA_ENCAPSULATE_TEMPLATE);
     }
 
     #[test]

@@ -192,6 +192,7 @@ fn check_encoding(rule: &Rule, value: &[u8]) -> Result<()> {
         Kind::Ulong => value.len() == std::mem::size_of::<CK_ULONG>(),
         Kind::Date => value.is_empty() || (value.len() == 8 && value.iter().all(u8::is_ascii_digit)),
         Kind::Bytes => true,
+        Kind::Template => Attributes::decode(value).is_ok(),
     };
     if ok {
         Ok(())
@@ -263,6 +264,23 @@ pub fn is_hidden(obj: &Attributes, ty: CK_ATTRIBUTE_TYPE) -> Result<bool> {
         .rule(ty)
         .is_some_and(|r| r.flags & schema::SENSITIVE != 0);
     Ok(secret && (obj.bool_or(CKA_SENSITIVE, true)? || !obj.bool_or(CKA_EXTRACTABLE, false)?))
+}
+
+/// A key's template attribute (CKA_UNWRAP_TEMPLATE, CKA_ENCAPSULATE_TEMPLATE,
+/// …) applied to a caller's template for a key made with it: the key's
+/// template comes first, and the caller may add to it but not contradict it.
+pub fn with_key_template(key: &Attributes, which: CK_ATTRIBUTE_TYPE, template: &Attributes) -> Result<Attributes> {
+    let Some(encoded) = key.get(which) else {
+        return Ok(template.clone());
+    };
+    let mut merged = Attributes::decode(encoded)?;
+    for (ty, value) in template.iter() {
+        match merged.get(ty) {
+            Some(required) if required != value => return Err(Ckr::TEMPLATE_INCONSISTENT),
+            _ => merged.set(ty, value.to_vec()),
+        }
+    }
+    Ok(merged)
 }
 
 /// C_GetObjectSize: the bytes of all attribute values.

@@ -12,6 +12,8 @@ pub enum Kind {
     Bytes,
     /// CK_DATE: 8 ASCII digits, or empty.
     Date,
+    /// A nested template, encoded by `Attributes::encode`.
+    Template,
 }
 
 /// What an attribute gets when the template leaves it out.
@@ -63,7 +65,7 @@ const fn r(ty: CK_ATTRIBUTE_TYPE, kind: Kind, fill: Fill, flags: u8) -> Rule {
 }
 
 use Fill::{Absent, Empty, False, True, Zero};
-use Kind::{Bool, Bytes, Date, Ulong};
+use Kind::{Bool, Bytes, Date, Template, Ulong};
 
 /// Every object (§4.4 storage objects).
 pub const STORAGE: &[Rule] = &[
@@ -130,6 +132,8 @@ pub const PUBLIC_KEY: &[Rule] = &[
     r(CKA_ENCAPSULATE, Bool, True, MODIFIABLE),
     r(CKA_TRUSTED, Bool, False, 0),
     r(CKA_PUBLIC_KEY_INFO, Bytes, Empty, 0),
+    r(CKA_WRAP_TEMPLATE, Template, Absent, 0),
+    r(CKA_ENCAPSULATE_TEMPLATE, Template, Absent, 0),
 ];
 
 /// CKO_PRIVATE_KEY (§4.9).
@@ -147,6 +151,9 @@ pub const PRIVATE_KEY: &[Rule] = &[
     r(CKA_WRAP_WITH_TRUSTED, Bool, False, ONLY_TO_TRUE | MODIFIABLE),
     r(CKA_ALWAYS_AUTHENTICATE, Bool, False, 0),
     r(CKA_PUBLIC_KEY_INFO, Bytes, Empty, 0),
+    r(CKA_UNWRAP_TEMPLATE, Template, Absent, 0),
+    r(CKA_DERIVE_TEMPLATE, Template, Absent, 0),
+    r(CKA_DECAPSULATE_TEMPLATE, Template, Absent, 0),
 ];
 
 /// CKO_SECRET_KEY (§4.10).
@@ -163,6 +170,9 @@ pub const SECRET_KEY: &[Rule] = &[
     r(CKA_NEVER_EXTRACTABLE, Bool, Absent, TOKEN_SET),
     r(CKA_WRAP_WITH_TRUSTED, Bool, False, ONLY_TO_TRUE | MODIFIABLE),
     r(CKA_TRUSTED, Bool, False, 0),
+    r(CKA_WRAP_TEMPLATE, Template, Absent, 0),
+    r(CKA_UNWRAP_TEMPLATE, Template, Absent, 0),
+    r(CKA_DERIVE_TEMPLATE, Template, Absent, 0),
 ];
 
 /// Symmetric keys whose CKA_VALUE is the key (AES, generic secret, HMAC keys).

@@ -66,8 +66,9 @@ impl SoftToken {
     ) -> Result<(Vec<u8>, CK_OBJECT_HANDLE)> {
         let mech = registry().get(m.ty)?;
         let key = self.key(public, Usage::Encapsulate)?;
+        let template = object::with_key_template(&key, CKA_ENCAPSULATE_TEMPLATE, template)?;
         let out = mech.encapsulate(m, &key)?;
-        let handle = self.insert_shared_secret(access, template, &out.secret)?;
+        let handle = self.insert_shared_secret(access, &template, &out.secret)?;
         Ok((out.ciphertext, handle))
     }
 
@@ -82,8 +83,9 @@ impl SoftToken {
     ) -> Result<CK_OBJECT_HANDLE> {
         let mech = registry().get(m.ty)?;
         let key = self.key(private, Usage::Decapsulate)?;
+        let template = object::with_key_template(&key, CKA_DECAPSULATE_TEMPLATE, template)?;
         let secret = mech.decapsulate(m, &key, ciphertext)?;
-        self.insert_shared_secret(access, template, &secret)
+        self.insert_shared_secret(access, &template, &secret)
     }
 
     /// A KEM's shared secret as a new secret key following the caller's
@@ -156,6 +158,12 @@ impl SoftToken {
         if key.bool_or(CKA_WRAP_WITH_TRUSTED, false)? && !wrapping_key.bool_or(CKA_TRUSTED, false)? {
             return Err(Ckr::KEY_NOT_WRAPPABLE);
         }
+        // CKA_WRAP_TEMPLATE: the wrapping key only wraps keys that match it.
+        if let Some(required) = wrapping_key.get(CKA_WRAP_TEMPLATE) {
+            if !key.matches(&Attributes::decode(required)?) {
+                return Err(Ckr::KEY_NOT_WRAPPABLE);
+            }
+        }
         let value = match key.ulong(CKA_CLASS)? {
             Some(CKO_SECRET_KEY) => crate::Value::new(key.get(CKA_VALUE).ok_or(Ckr::KEY_NOT_WRAPPABLE)?.to_vec()),
             Some(CKO_PRIVATE_KEY) => {
@@ -191,6 +199,7 @@ impl SoftToken {
                 Ckr::KEY_TYPE_INCONSISTENT => Ckr(CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT),
                 other => other,
             })?;
+        let template = &object::with_key_template(&unwrapping_key, CKA_UNWRAP_TEMPLATE, template)?;
         let private_family = match (template.ulong(CKA_CLASS)?, template.ulong(CKA_KEY_TYPE)?) {
             (Some(CKO_PRIVATE_KEY), Some(kt)) => Some(registry().family(kt).ok_or(Ckr::TEMPLATE_INCONSISTENT)?),
             _ => None,

@@ -1,0 +1,366 @@
+//! What ML-KEM and ML-DSA keys have in common, written once for both: a
+//! parameter set (CKA_PARAMETER_SET), a seed (CKA_SEED) from which the
+//! expanded private key (CKA_VALUE) is derived, raw FIPS encodings,
+//! SubjectPublicKeyInfo, key-pair generation with its pairwise test, the
+//! import checks of the key family, and the PKCS#8 private-key CHOICE
+//! `{ seed [0] IMPLICIT OCTET STRING, expandedKey OCTET STRING,
+//! both SEQUENCE { seed, expandedKey } }` of RFC 9881 and
+//! draft-ietf-lamps-kyber-certificates. Each family describes its parameter
+//! sets through [`Scheme`].
+
+use crate::attr::{Attributes, Value};
+use crate::error::{Ckr, Result};
+use crate::mech::secret::{check_template_key_type, no_param};
+use crate::mech::{asn1, health, rng, KeyFamily, KeyPair, Mechanism};
+use cryptoki_sys::*;
+use pkcs8::der::asn1::{ContextSpecific, ContextSpecificRef, OctetStringRef};
+use pkcs8::der::{Decode, Encode, Header, Reader, SliceReader, Tag, TagMode, TagNumber};
+use pkcs8::ObjectIdentifier;
+use std::marker::PhantomData;
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+/// One parameter set of a seeded lattice scheme.
+pub(in crate::mech) trait Scheme: Copy + Send + Sync + 'static {
+    /// CKK_ML_KEM or CKK_ML_DSA.
+    const KEY_TYPE: CK_KEY_TYPE;
+    /// The family's name, for the health log.
+    const NAME: &'static str;
+    /// Length of CKA_SEED: d‖z for ML-KEM, ξ for ML-DSA.
+    const SEED_LEN: usize;
+    /// Every parameter set.
+    const ALL: [Self; 3];
+    /// Its CKP_ value.
+    fn param(self) -> CK_ULONG;
+    /// Its algorithm OID (SPKI and PKCS#8).
+    fn oid(self) -> ObjectIdentifier;
+    fn public_len(self) -> usize;
+    fn private_len(self) -> usize;
+    /// KeyGen_internal from a seed of `SEED_LEN` bytes: (public key,
+    /// expanded private key).
+    fn keygen(self, seed: &[u8]) -> (Vec<u8>, Value);
+    /// The standard's check of a public key of the right length.
+    fn public_ok(self, public: &[u8]) -> bool;
+    /// The public key of an expanded private key of the right length, after
+    /// the standard's input checks on it; `None` if it fails them.
+    fn public_of_private(self, private: &[u8]) -> Option<Vec<u8>>;
+    /// Pairwise-consistency test: does the private key undo (ML-KEM) or make
+    /// (ML-DSA) what the public key checks?
+    fn pairwise_ok(self, public: &[u8], private: &[u8]) -> bool;
+}
+
+fn by_param<S: Scheme>(param: CK_ULONG) -> Result<S> {
+    S::ALL
+        .into_iter()
+        .find(|s| s.param() == param)
+        .ok_or(Ckr(CKR_PARAMETER_SET_NOT_SUPPORTED))
+}
+
+fn by_oid<S: Scheme>(oid: &ObjectIdentifier) -> Option<S> {
+    S::ALL.into_iter().find(|s| s.oid() == *oid)
+}
+
+/// A key object's parameter set: CKA_PARAMETER_SET if given, else the one
+/// whose length (`len_of`) `value` has.
+fn set_of<S: Scheme>(key: &Attributes, value: &[u8], len_of: fn(S) -> usize) -> Result<Option<S>> {
+    match key.ulong(CKA_PARAMETER_SET)? {
+        Some(p) => by_param(p).map(Some),
+        None => Ok(S::ALL.into_iter().find(|s| len_of(*s) == value.len())),
+    }
+}
+
+/// A key object used by a mechanism: of `class` and this family, with a
+/// CKA_VALUE of its parameter set's length.
+fn key_value<S: Scheme>(
+    key: &Attributes,
+    class: CK_OBJECT_CLASS,
+    len_of: fn(S) -> usize,
+) -> Result<(S, &[u8])> {
+    let class_ok = key.ulong(CKA_CLASS).ok().flatten() == Some(class);
+    let type_ok = key.ulong(CKA_KEY_TYPE).ok().flatten() == Some(S::KEY_TYPE);
+    if !class_ok || !type_ok {
+        return Err(Ckr::KEY_TYPE_INCONSISTENT);
+    }
+    // A stored key always has its value (import and generation set it).
+    let value = key.get(CKA_VALUE).ok_or(Ckr::GENERAL_ERROR)?;
+    match set_of(key, value, len_of)? {
+        Some(set) if len_of(set) == value.len() => Ok((set, value)),
+        _ => Err(Ckr::KEY_SIZE_RANGE),
+    }
+}
+
+/// The public key object of a verification or encapsulation.
+pub(in crate::mech) fn public_key<S: Scheme>(key: &Attributes) -> Result<(S, &[u8])> {
+    key_value(key, CKO_PUBLIC_KEY, S::public_len)
+}
+
+/// A private key object in use: its parameter set, expanded key and seed.
+pub(in crate::mech) struct PrivateKey<'a, S> {
+    pub set: S,
+    pub value: &'a [u8],
+    /// CKA_SEED when it is of the scheme's seed length.
+    pub seed: Option<&'a [u8]>,
+}
+
+/// The private key object of a signature or decapsulation.
+pub(in crate::mech) fn private_key<S: Scheme>(key: &Attributes) -> Result<PrivateKey<'_, S>> {
+    let (set, value) = key_value(key, CKO_PRIVATE_KEY, S::private_len)?;
+    let seed = key.get(CKA_SEED).filter(|s| s.len() == S::SEED_LEN);
+    Ok(PrivateKey { set, value, seed })
+}
+
+/// C_GenerateKeyPair: the parameter set comes from the public template (the
+/// private one may repeat it), the seed from the RNG; the pair must pass the
+/// pairwise-consistency test or the module enters its error state.
+pub(in crate::mech) fn generate_pair<S: Scheme>(
+    m: &Mechanism,
+    public: &Attributes,
+    private: &Attributes,
+) -> Result<KeyPair> {
+    no_param(m)?;
+    check_template_key_type(public, S::KEY_TYPE)?;
+    check_template_key_type(private, S::KEY_TYPE)?;
+    let param = public
+        .ulong(CKA_PARAMETER_SET)?
+        .ok_or(Ckr::TEMPLATE_INCOMPLETE)?;
+    let set: S = by_param(param)?;
+    if private.ulong(CKA_PARAMETER_SET)?.is_some_and(|p| p != param) {
+        return Err(Ckr::TEMPLATE_INCONSISTENT);
+    }
+    let mut seed = Zeroizing::new(vec![0u8; S::SEED_LEN]);
+    rng::fill(&mut seed);
+    let (pk, mut sk) = set.keygen(&seed);
+    if !set.pairwise_ok(&pk, &sk) {
+        health::fail(&format!("{} pairwise consistency test", S::NAME));
+        return Err(Ckr::GENERAL_ERROR);
+    }
+    let info = asn1::spki(&set.oid(), &pk)?;
+    let mut pair = KeyPair::default();
+    for half in [&mut pair.public, &mut pair.private] {
+        half.set_ulong(CKA_KEY_TYPE, S::KEY_TYPE);
+        half.set_ulong(CKA_PARAMETER_SET, param);
+        half.set(CKA_PUBLIC_KEY_INFO, info.clone());
+    }
+    pair.public.set(CKA_VALUE, pk);
+    // Moved, not copied: the attribute set's zeroizing storage owns them.
+    pair.private.set(CKA_VALUE, std::mem::take(&mut *sk));
+    pair.private.set(CKA_SEED, std::mem::take(&mut *seed));
+    Ok(pair)
+}
+
+/// Set CKA_PUBLIC_KEY_INFO; a non-empty one given by the caller must be the
+/// same DER.
+fn set_public_key_info<S: Scheme>(key: &mut Attributes, set: S, public: &[u8]) -> Result<()> {
+    let info = asn1::spki(&set.oid(), public)?;
+    match key.get(CKA_PUBLIC_KEY_INFO) {
+        Some(given) if !given.is_empty() && given != info.as_slice() => {
+            Err(Ckr::TEMPLATE_INCONSISTENT)
+        }
+        _ => {
+            key.set(CKA_PUBLIC_KEY_INFO, info);
+            Ok(())
+        }
+    }
+}
+
+/// The key family (import checks, CKM_PUB_KEY_FROM_PRIV_KEY, PKCS#8) of a
+/// seeded scheme.
+pub(in crate::mech) struct Family<S>(PhantomData<S>);
+
+impl<S> Family<S> {
+    pub(in crate::mech) fn new() -> Self {
+        Family(PhantomData)
+    }
+}
+
+impl<S: Scheme> KeyFamily for Family<S> {
+    fn key_type(&self) -> CK_KEY_TYPE {
+        S::KEY_TYPE
+    }
+
+    /// Seed only: derive the value. Value only: the standard's input checks
+    /// and a pairwise test. Both: derive and compare. Without
+    /// CKA_PARAMETER_SET the value's length names the set (a seed-only key
+    /// must give it).
+    fn complete_private(&self, key: &mut Attributes) -> Result<()> {
+        let seed = key.get(CKA_SEED);
+        let value = key.get(CKA_VALUE);
+        let set: S = match (value, key.ulong(CKA_PARAMETER_SET)?) {
+            (_, Some(p)) => by_param(p)?,
+            (Some(v), None) => set_of(key, v, S::private_len)?.ok_or(Ckr::ATTRIBUTE_VALUE_INVALID)?,
+            (None, None) => return Err(Ckr::TEMPLATE_INCOMPLETE),
+        };
+        if value.is_some_and(|v| v.len() != set.private_len())
+            || seed.is_some_and(|s| s.len() != S::SEED_LEN)
+        {
+            return Err(Ckr::ATTRIBUTE_VALUE_INVALID);
+        }
+        let (public, derived) = match (seed, value) {
+            (None, None) => return Err(Ckr::TEMPLATE_INCOMPLETE),
+            (Some(seed), given) => {
+                let (pk, sk) = set.keygen(seed);
+                match given {
+                    Some(v) if !bool::from(v.ct_eq(&sk)) => return Err(Ckr::ATTRIBUTE_VALUE_INVALID),
+                    Some(_) => (pk, None),
+                    None => (pk, Some(sk)),
+                }
+            }
+            (None, Some(v)) => {
+                let pk = set
+                    .public_of_private(v)
+                    .filter(|pk| set.pairwise_ok(pk, v))
+                    .ok_or(Ckr::ATTRIBUTE_VALUE_INVALID)?;
+                (pk, None)
+            }
+        };
+        if let Some(mut sk) = derived {
+            key.set(CKA_VALUE, std::mem::take(&mut *sk));
+        }
+        key.set_ulong(CKA_PARAMETER_SET, set.param());
+        set_public_key_info(key, set, &public)
+    }
+
+    /// The value's length must be the parameter set's (which it names if
+    /// CKA_PARAMETER_SET is absent) and pass the standard's check.
+    fn complete_public(&self, key: &mut Attributes) -> Result<()> {
+        let value = key.get(CKA_VALUE).ok_or(Ckr::TEMPLATE_INCOMPLETE)?;
+        let set: S = set_of(key, value, S::public_len)?.ok_or(Ckr::ATTRIBUTE_VALUE_INVALID)?;
+        if value.len() != set.public_len() || !set.public_ok(value) {
+            return Err(Ckr::ATTRIBUTE_VALUE_INVALID);
+        }
+        let public = value.to_vec();
+        key.set_ulong(CKA_PARAMETER_SET, set.param());
+        set_public_key_info(key, set, &public)
+    }
+
+    fn public_from_private(&self, private: &Attributes) -> Result<Attributes> {
+        let key = private_key::<S>(private)?;
+        let public = match key.seed {
+            Some(seed) => key.set.keygen(seed).0,
+            // A stored key passed these checks when it was imported.
+            None => key
+                .set
+                .public_of_private(key.value)
+                .ok_or(Ckr::ATTRIBUTE_VALUE_INVALID)?,
+        };
+        let mut out = Attributes::new();
+        out.set_ulong(CKA_PARAMETER_SET, key.set.param());
+        out.set(CKA_PUBLIC_KEY_INFO, asn1::spki(&key.set.oid(), &public)?);
+        out.set(CKA_VALUE, public);
+        Ok(out)
+    }
+
+    /// `both` when the seed is known, else `expandedKey`.
+    fn export_private(&self, private: &Attributes) -> Result<Value> {
+        let key = private_key::<S>(private)?;
+        let choice = encode_choice(key.seed, key.value).map_err(|_| Ckr::GENERAL_ERROR)?;
+        asn1::pkcs8(&key.set.oid(), &choice)
+    }
+
+    /// Any of the three forms, with the lengths of the OID's parameter set;
+    /// whether seed and value agree is for `complete_private` to check.
+    fn import_private(&self, encoded: &[u8]) -> Result<Attributes> {
+        let (oid, inner) = asn1::parse_pkcs8(encoded)?;
+        let set: S = by_oid(&oid).ok_or(Ckr::WRAPPED_KEY_INVALID)?;
+        let (seed, value) = decode_choice(&inner).map_err(|_| Ckr::WRAPPED_KEY_INVALID)?;
+        if seed.is_some_and(|s| s.len() != S::SEED_LEN)
+            || value.is_some_and(|v| v.len() != set.private_len())
+        {
+            return Err(Ckr::WRAPPED_KEY_INVALID);
+        }
+        let mut out = Attributes::new();
+        out.set_ulong(CKA_PARAMETER_SET, set.param());
+        if let Some(seed) = seed {
+            out.set(CKA_SEED, seed.to_vec());
+        }
+        if let Some(value) = value {
+            out.set(CKA_VALUE, value.to_vec());
+        }
+        Ok(out)
+    }
+}
+
+/// The private-key CHOICE in DER. The buffer is sized up front, so it never
+/// reallocates and leaves no unwiped copy behind.
+fn encode_choice(seed: Option<&[u8]>, expanded: &[u8]) -> pkcs8::der::Result<Value> {
+    let expanded = OctetStringRef::new(expanded)?;
+    let mut out = Zeroizing::new(Vec::with_capacity(
+        expanded.encoded_len()?.try_into()? + seed.map_or(0, |s| s.len() + 8),
+    ));
+    if let Some(seed) = seed {
+        let seed = OctetStringRef::new(seed)?;
+        Header::new(Tag::Sequence, (seed.encoded_len()? + expanded.encoded_len()?)?)?
+            .encode_to_vec(&mut out)?;
+        seed.encode_to_vec(&mut out)?;
+    }
+    expanded.encode_to_vec(&mut out)?;
+    Ok(out)
+}
+
+/// (seed, expanded key) of a private-key CHOICE; the seed-only form is
+/// `[0] IMPLICIT`, inside `both` it is a plain OCTET STRING.
+type Choice<'a> = (Option<&'a [u8]>, Option<&'a [u8]>);
+
+fn decode_choice(der: &[u8]) -> pkcs8::der::Result<Choice<'_>> {
+    let mut reader = SliceReader::new(der)?;
+    let choice = match reader.peek_tag()? {
+        Tag::OctetString => (None, Some(OctetStringRef::decode(&mut reader)?.as_bytes())),
+        Tag::Sequence => reader.sequence(|r| {
+            let seed = OctetStringRef::decode(r)?.as_bytes();
+            let expanded = OctetStringRef::decode(r)?.as_bytes();
+            Ok((Some(seed), Some(expanded)))
+        })?,
+        tag => {
+            let seed = ContextSpecific::<OctetStringRef<'_>>::decode_implicit(&mut reader, TagNumber::N0)?
+                .ok_or_else(|| tag.unexpected_error(None))?;
+            (Some(seed.value.as_bytes()), None)
+        }
+    };
+    reader.finish(choice)
+}
+
+/// The seed-only CHOICE form, which this module never exports but must
+/// read; tests build it with this.
+#[cfg(test)]
+pub(in crate::mech) fn encode_seed_only(seed: &[u8]) -> Vec<u8> {
+    let seed = OctetStringRef::new(seed).unwrap();
+    ContextSpecificRef {
+        tag_number: TagNumber::N0,
+        tag_mode: TagMode::Implicit,
+        value: &seed,
+    }
+    .to_der()
+    .unwrap()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn choice_forms_round_trip() {
+        let (seed, expanded) = ([7u8; 64], [9u8; 300]);
+        let both = encode_choice(Some(&seed), &expanded).unwrap();
+        assert_eq!(&both[..4], &[0x30, 0x82, 0x01, 0x72]);
+        assert_eq!(&both[4..6], &[0x04, 0x40]);
+        assert_eq!(decode_choice(&both).unwrap(), (Some(&seed[..]), Some(&expanded[..])));
+        let only = encode_choice(None, &expanded).unwrap();
+        assert_eq!(&only[..4], &[0x04, 0x82, 0x01, 0x2c]);
+        assert_eq!(decode_choice(&only).unwrap(), (None, Some(&expanded[..])));
+        let seed_only = encode_seed_only(&seed);
+        assert_eq!(&seed_only[..2], &[0x80, 0x40]);
+        assert_eq!(decode_choice(&seed_only).unwrap(), (Some(&seed[..]), None));
+        // Trailing bytes, a constructed [0], a wrong tag, a truncated or
+        // one-element SEQUENCE are all malformed.
+        for bad in [
+            [&only[..], &[0]].concat(),
+            [&[0xa0, 0x42], &seed_only[..]].concat(),
+            vec![0x02, 0x01, 0x00],
+            both[..both.len() - 1].to_vec(),
+            [&[0x30, 0x42], &seed_only[..]].concat(),
+            vec![],
+        ] {
+            assert!(decode_choice(&bad).is_err(), "{}", hex::encode(&bad[..bad.len().min(8)]));
+        }
+    }
+}
