@@ -3,10 +3,10 @@
 
 use super::convert::{bytes, len, read, ulong};
 use crate::api::AttrRead;
-use cryptoki_sys::{
-    CKF_ARRAY_ATTRIBUTE, CK_ATTRIBUTE, CK_ATTRIBUTE_TYPE, CK_ULONG, CK_UNAVAILABLE_INFORMATION,
-};
+use cryptoki_sys::{CK_ATTRIBUTE, CK_ATTRIBUTE_TYPE, CK_ULONG, CK_UNAVAILABLE_INFORMATION};
+use qrc_emulator::attr::{canonical_type, TEMPLATE_ATTRIBUTES};
 use qrc_emulator::{Attributes, Ckr, Result};
+use std::mem::size_of;
 
 /// The `count` attributes at `p`, copied out of caller memory. NULL with a
 /// count is a bad argument; NULL without one is an empty template.
@@ -15,24 +15,53 @@ use qrc_emulator::{Attributes, Ckr, Result};
 /// A non-NULL `p` must point to `count` readable CK_ATTRIBUTEs whose non-NULL
 /// `pValue`s are readable for `ulValueLen` bytes.
 pub(super) unsafe fn template(p: *const CK_ATTRIBUTE, count: CK_ULONG) -> Result<Attributes> {
+    // SAFETY: forwarded from this function's contract.
+    unsafe { template_at_depth(p, count, true) }
+}
+
+/// [`template`], with or without nested templates allowed (they nest one
+/// level deep: a template inside a template attribute is refused).
+///
+/// # Safety
+/// As [`template`].
+unsafe fn template_at_depth(p: *const CK_ATTRIBUTE, count: CK_ULONG, nested: bool) -> Result<Attributes> {
     let mut attrs = Attributes::new();
     // SAFETY: forwarded from this function's contract.
     for a in unsafe { entries(p, count)? } {
         let a = a?;
-        // Array attributes (CKA_WRAP_TEMPLATE, …) hold nested CK_ATTRIBUTE
-        // arrays, which need their own reading; none is supported yet.
-        if a.type_ & CKF_ARRAY_ATTRIBUTE != 0 {
-            return Err(Ckr::ATTRIBUTE_TYPE_INVALID);
-        }
-        // SAFETY: readable by this function's contract.
-        let value = unsafe { bytes(a.pValue.cast::<u8>(), a.ulValueLen)? };
-        match attrs.get(a.type_) {
-            Some(seen) if seen != value => return Err(Ckr::TEMPLATE_INCONSISTENT),
+        let ty = canonical_type(a.type_);
+        let value = if is_template(ty) {
+            if !nested {
+                return Err(Ckr::ATTRIBUTE_VALUE_INVALID);
+            }
+            // SAFETY: a template attribute's value is an array of
+            // CK_ATTRIBUTE, readable by this function's contract.
+            let inner = unsafe { template_at_depth(a.pValue.cast(), nested_count(a.ulValueLen)?, false)? };
+            inner.encode()
+        } else {
+            // SAFETY: readable by this function's contract.
+            unsafe { bytes(a.pValue.cast::<u8>(), a.ulValueLen)? }.to_vec()
+        };
+        match attrs.get(ty) {
+            Some(seen) if seen != value.as_slice() => return Err(Ckr::TEMPLATE_INCONSISTENT),
             Some(_) => {}
-            None => attrs.set(a.type_, value),
+            None => attrs.set(ty, value),
         }
     }
     Ok(attrs)
+}
+
+fn is_template(ty: CK_ATTRIBUTE_TYPE) -> bool {
+    TEMPLATE_ATTRIBUTES.contains(&ty)
+}
+
+/// The number of CK_ATTRIBUTEs a template attribute's ulValueLen holds.
+fn nested_count(value_len: CK_ULONG) -> Result<CK_ULONG> {
+    let size = ulong(size_of::<CK_ATTRIBUTE>());
+    if value_len % size != 0 {
+        return Err(Ckr::ATTRIBUTE_VALUE_INVALID);
+    }
+    Ok(value_len / size)
 }
 
 /// The attribute types of a C_GetAttributeValue template, in order.
@@ -45,7 +74,7 @@ pub(super) unsafe fn types(
 ) -> Result<Vec<CK_ATTRIBUTE_TYPE>> {
     // SAFETY: forwarded from this function's contract.
     unsafe { entries(p, count)? }
-        .map(|a| a.map(|a| a.type_))
+        .map(|a| a.map(|a| canonical_type(a.type_)))
         .collect()
 }
 
@@ -83,6 +112,8 @@ pub(super) unsafe fn fill(p: *mut CK_ATTRIBUTE, results: &[AttrRead]) -> Result<
         let a = unsafe { read(entry)? };
         let (written, error) = match result {
             Err(e) => (CK_UNAVAILABLE_INFORMATION, Some(*e)),
+            // SAFETY: as this function's contract, for the nested array.
+            Ok(v) if is_template(canonical_type(a.type_)) => unsafe { fill_nested(&a, v)? },
             Ok(v) if a.pValue.is_null() => (ulong(v.len()), None),
             Ok(v) if a.ulValueLen < ulong(v.len()) => {
                 (CK_UNAVAILABLE_INFORMATION, Some(Ckr::BUFFER_TOO_SMALL))
@@ -106,6 +137,48 @@ pub(super) unsafe fn fill(p: *mut CK_ATTRIBUTE, results: &[AttrRead]) -> Result<
     worst.map_or(Ok(()), Err)
 }
 
+/// A template attribute for C_GetAttributeValue: its value is the caller's
+/// array of CK_ATTRIBUTE, filled entry by entry (type, then value by the
+/// usual rules). Returns the outer ulValueLen and the entry's error.
+///
+/// # Safety
+/// A non-NULL `a.pValue` must be an array of CK_ATTRIBUTE, writable for
+/// `a.ulValueLen` bytes, whose non-NULL `pValue`s are writable for their
+/// `ulValueLen`.
+unsafe fn fill_nested(a: &CK_ATTRIBUTE, encoded: &[u8]) -> Result<(CK_ULONG, Option<Ckr>)> {
+    let inner = Attributes::decode(encoded).map_err(|_| Ckr::GENERAL_ERROR)?;
+    let needed = ulong(inner.len() * size_of::<CK_ATTRIBUTE>());
+    if a.pValue.is_null() {
+        return Ok((needed, None));
+    }
+    if a.ulValueLen < needed {
+        return Ok((CK_UNAVAILABLE_INFORMATION, Some(Ckr::BUFFER_TOO_SMALL)));
+    }
+    let array = a.pValue.cast::<CK_ATTRIBUTE>();
+    let mut error = None;
+    for (i, (ty, value)) in inner.iter().enumerate() {
+        let entry = array.wrapping_add(i);
+        // SAFETY: i < inner.len() entries, within the caller's array.
+        let e = unsafe { read(entry)? };
+        let written = if e.pValue.is_null() {
+            ulong(value.len())
+        } else if e.ulValueLen < ulong(value.len()) {
+            error = Some(Ckr::BUFFER_TOO_SMALL);
+            CK_UNAVAILABLE_INFORMATION
+        } else {
+            // SAFETY: writable for ulValueLen >= value.len() bytes.
+            unsafe { std::ptr::copy_nonoverlapping(value.as_ptr(), e.pValue.cast::<u8>(), value.len()) };
+            ulong(value.len())
+        };
+        // SAFETY: writable by contract, field by field (maybe misaligned).
+        unsafe {
+            std::ptr::addr_of_mut!((*entry).type_).write_unaligned(ty);
+            std::ptr::addr_of_mut!((*entry).ulValueLen).write_unaligned(written);
+        }
+    }
+    Ok((needed, error))
+}
+
 /// Which per-attribute error C_GetAttributeValue reports when several occur.
 /// Anything outside the contract (AttrRead errors are SENSITIVE or
 /// TYPE_INVALID) ranks highest, so it is not hidden.
@@ -121,7 +194,10 @@ fn rank(e: Ckr) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cryptoki_sys::{CKA_CLASS, CKA_LABEL, CKA_TOKEN, CKA_VALUE, CKA_WRAP_TEMPLATE};
+    use cryptoki_sys::{
+        CKA_CLASS, CKA_ENCAPSULATE_TEMPLATE, CKA_LABEL, CKA_TOKEN, CKA_UNWRAP_TEMPLATE, CKA_VALUE,
+        CKA_WRAP_TEMPLATE, CKF_ARRAY_ATTRIBUTE, CKO_SECRET_KEY,
+    };
     use std::ptr::{null, null_mut};
     use zeroize::Zeroizing;
 
@@ -172,10 +248,54 @@ mod tests {
     fn rejects_inconsistent_and_array_attributes() {
         let t = [attr(CKA_LABEL, b"a"), attr(CKA_LABEL, b"b")];
         assert_eq!(read_template(&t), Err(Ckr::TEMPLATE_INCONSISTENT));
+    }
+
+    #[test]
+    fn nested_templates_read_and_fill() {
+        let class = CKO_SECRET_KEY.to_ne_bytes();
+        let inner = [attr(CKA_CLASS, &class), attr(CKA_LABEL, b"k")];
+        let outer_value = unsafe {
+            std::slice::from_raw_parts(inner.as_ptr().cast::<u8>(), size_of_val(&inner))
+        };
+        let t = read_template(&[attr(CKA_WRAP_TEMPLATE, outer_value)]).unwrap();
+        let nested = Attributes::decode(t.get(CKA_WRAP_TEMPLATE).unwrap()).unwrap();
+        assert_eq!(nested.get(CKA_LABEL), Some(&b"k"[..]));
+        assert_eq!(nested.ulong(CKA_CLASS), Ok(Some(CKO_SECRET_KEY)));
+        // 3.2 errata form of CKA_ENCAPSULATE_TEMPLATE is the same attribute.
+        let t = read_template(&[attr(CKA_ENCAPSULATE_TEMPLATE | CKF_ARRAY_ATTRIBUTE, outer_value)]).unwrap();
+        assert!(t.contains(CKA_ENCAPSULATE_TEMPLATE));
+        // No template inside a template; no partial CK_ATTRIBUTE.
+        let twice = [attr(CKA_WRAP_TEMPLATE, outer_value)];
+        let twice_value = unsafe {
+            std::slice::from_raw_parts(twice.as_ptr().cast::<u8>(), size_of_val(&twice))
+        };
         assert_eq!(
-            read_template(&[attr(CKA_WRAP_TEMPLATE, &[])]),
-            Err(Ckr::ATTRIBUTE_TYPE_INVALID)
+            read_template(&[attr(CKA_UNWRAP_TEMPLATE, twice_value)]),
+            Err(Ckr::ATTRIBUTE_VALUE_INVALID)
         );
+        assert_eq!(
+            read_template(&[attr(CKA_WRAP_TEMPLATE, &outer_value[1..])]),
+            Err(Ckr::ATTRIBUTE_VALUE_INVALID)
+        );
+        // C_GetAttributeValue: length query, then the caller's array filled.
+        let encoded = Zeroizing::new(nested.encode());
+        let mut query = [CK_ATTRIBUTE { type_: CKA_WRAP_TEMPLATE, pValue: null_mut(), ulValueLen: 0 }];
+        unsafe { fill(query.as_mut_ptr(), &[Ok(encoded.clone())]) }.unwrap();
+        assert_eq!(query[0].ulValueLen, ulong(2 * size_of::<CK_ATTRIBUTE>()));
+        let (mut b0, mut b1) = ([0u8; 8], [0u8; 8]);
+        let mut out = [
+            CK_ATTRIBUTE { type_: 0, pValue: b0.as_mut_ptr().cast(), ulValueLen: 8 },
+            CK_ATTRIBUTE { type_: 0, pValue: b1.as_mut_ptr().cast(), ulValueLen: 8 },
+        ];
+        let mut outer = [CK_ATTRIBUTE {
+            type_: CKA_WRAP_TEMPLATE,
+            pValue: out.as_mut_ptr().cast(),
+            ulValueLen: query[0].ulValueLen,
+        }];
+        unsafe { fill(outer.as_mut_ptr(), &[Ok(encoded)]) }.unwrap();
+        assert_eq!((out[0].type_, out[0].ulValueLen), (CKA_CLASS, 8));
+        assert_eq!((out[1].type_, out[1].ulValueLen), (CKA_LABEL, 1));
+        assert_eq!(b1[0], b'k');
     }
 
     #[test]
