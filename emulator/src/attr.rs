@@ -137,7 +137,7 @@ impl Attributes {
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::new();
         for (ty, value) in self.iter() {
-            out.extend_from_slice(&(ty as u64).to_le_bytes());
+            out.extend_from_slice(&ty.to_le_bytes());
             out.extend_from_slice(&(value.len() as u64).to_le_bytes());
             out.extend_from_slice(value);
         }
@@ -148,13 +148,13 @@ impl Attributes {
     /// CKR_ATTRIBUTE_VALUE_INVALID.
     pub fn decode(mut bytes: &[u8]) -> Result<Attributes> {
         let mut attrs = Attributes::new();
-        let mut word = |b: &mut &[u8]| -> Result<u64> {
+        let word = |b: &mut &[u8]| -> Result<u64> {
             let (head, rest) = b.split_first_chunk::<8>().ok_or(Ckr::ATTRIBUTE_VALUE_INVALID)?;
             *b = rest;
             Ok(u64::from_le_bytes(*head))
         };
         while !bytes.is_empty() {
-            let ty = word(&mut bytes)? as CK_ATTRIBUTE_TYPE;
+            let ty: CK_ATTRIBUTE_TYPE = word(&mut bytes)?;
             let len = usize::try_from(word(&mut bytes)?).map_err(|_| Ckr::ATTRIBUTE_VALUE_INVALID)?;
             if len > bytes.len() {
                 return Err(Ckr::ATTRIBUTE_VALUE_INVALID);
