@@ -18,6 +18,7 @@ pub mod check;
 pub mod fixture;
 pub mod keys;
 pub mod module;
+pub mod pqc;
 pub mod probe;
 pub mod process;
 pub mod raw;
@@ -33,8 +34,14 @@ pub use module::{function_list_240, functions, library, module_path};
 pub fn vectors_dir() -> std::path::PathBuf {
     let dir = std::env::var_os("QRC_VECTORS")
         .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/vectors"));
-    assert!(dir.is_dir(), "test vectors not found at {} (set QRC_VECTORS)", dir.display());
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/vectors")
+        });
+    assert!(
+        dir.is_dir(),
+        "test vectors not found at {} (set QRC_VECTORS)",
+        dir.display()
+    );
     dir
 }
 

@@ -149,13 +149,16 @@ impl Attributes {
     pub fn decode(mut bytes: &[u8]) -> Result<Attributes> {
         let mut attrs = Attributes::new();
         let word = |b: &mut &[u8]| -> Result<u64> {
-            let (head, rest) = b.split_first_chunk::<8>().ok_or(Ckr::ATTRIBUTE_VALUE_INVALID)?;
+            let (head, rest) = b
+                .split_first_chunk::<8>()
+                .ok_or(Ckr::ATTRIBUTE_VALUE_INVALID)?;
             *b = rest;
             Ok(u64::from_le_bytes(*head))
         };
         while !bytes.is_empty() {
             let ty: CK_ATTRIBUTE_TYPE = word(&mut bytes)?;
-            let len = usize::try_from(word(&mut bytes)?).map_err(|_| Ckr::ATTRIBUTE_VALUE_INVALID)?;
+            let len =
+                usize::try_from(word(&mut bytes)?).map_err(|_| Ckr::ATTRIBUTE_VALUE_INVALID)?;
             if len > bytes.len() {
                 return Err(Ckr::ATTRIBUTE_VALUE_INVALID);
             }
@@ -201,8 +204,14 @@ mod tests {
         t.set(CKA_LABEL, b"".to_vec());
         let bytes = t.encode();
         assert_eq!(Attributes::decode(&bytes), Ok(t));
-        assert_eq!(Attributes::decode(&bytes[..bytes.len() - 1]), Err(Ckr::ATTRIBUTE_VALUE_INVALID));
-        assert_eq!(canonical_type(CKA_ENCAPSULATE_TEMPLATE | CKF_ARRAY_ATTRIBUTE), CKA_ENCAPSULATE_TEMPLATE);
+        assert_eq!(
+            Attributes::decode(&bytes[..bytes.len() - 1]),
+            Err(Ckr::ATTRIBUTE_VALUE_INVALID)
+        );
+        assert_eq!(
+            canonical_type(CKA_ENCAPSULATE_TEMPLATE | CKF_ARRAY_ATTRIBUTE),
+            CKA_ENCAPSULATE_TEMPLATE
+        );
     }
 
     #[test]

@@ -90,7 +90,9 @@ pub fn default_store_dir() -> PathBuf {
     if let Some(xdg) = non_empty("XDG_DATA_HOME") {
         return PathBuf::from(xdg).join("qrcpkcs11");
     }
-    let home = non_empty("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+    let home = non_empty("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."));
     home.join(".local/share/qrcpkcs11")
 }
 
@@ -129,7 +131,10 @@ impl Config {
             iterations: file.kdf.iterations.unwrap_or(defaults.kdf.iterations),
             parallelism: file.kdf.parallelism.unwrap_or(defaults.kdf.parallelism),
         };
-        if kdf.memory_kib < KDF_FLOOR.memory_kib || kdf.iterations < KDF_FLOOR.iterations || kdf.parallelism == 0 {
+        if kdf.memory_kib < KDF_FLOOR.memory_kib
+            || kdf.iterations < KDF_FLOOR.iterations
+            || kdf.parallelism == 0
+        {
             log::error!(
                 "invalid configuration: [kdf] below the floor of {} KiB, {} passes",
                 KDF_FLOOR.memory_kib,
@@ -193,8 +198,20 @@ mod tests {
     #[test]
     fn empty_config_gives_one_default_token() {
         let c = Config::parse("", Some("/tmp/x".into())).unwrap();
-        assert_eq!(c.tokens, vec![TokenConfig { slot: 0, store: "/tmp/x".into() }]);
-        assert_eq!(c.pin, PinPolicy { min_len: 4, max_len: 64 });
+        assert_eq!(
+            c.tokens,
+            vec![TokenConfig {
+                slot: 0,
+                store: "/tmp/x".into()
+            }]
+        );
+        assert_eq!(
+            c.pin,
+            PinPolicy {
+                min_len: 4,
+                max_len: 64
+            }
+        );
         assert_eq!(c.store.kdf.memory_kib, 65536);
     }
 
@@ -205,7 +222,13 @@ mod tests {
             None,
         )
         .unwrap();
-        assert_eq!(c.tokens[0], TokenConfig { slot: 7, store: "/a".into() });
+        assert_eq!(
+            c.tokens[0],
+            TokenConfig {
+                slot: 7,
+                store: "/a".into()
+            }
+        );
         assert_eq!(c.tokens[1].slot, 1);
         assert_eq!(c.store.max_pin_failures, 3);
         assert_eq!(c.pin.check(b"12345"), Err(Ckr::PIN_LEN_RANGE));

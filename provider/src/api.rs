@@ -575,7 +575,11 @@ pub fn encapsulate_key(
     let len = s.token.ciphertext_len(m, public)?;
     if !ciphertext.fits(len) {
         ciphertext.len = len;
-        return if ciphertext.is_query() { Ok(None) } else { Err(Ckr::BUFFER_TOO_SMALL) };
+        return if ciphertext.is_query() {
+            Ok(None)
+        } else {
+            Err(Ckr::BUFFER_TOO_SMALL)
+        };
     }
     let (ct, key) = s.token.encapsulate(s.access(), m, public, template)?;
     ciphertext.put(&ct)?;
@@ -591,7 +595,8 @@ pub fn decapsulate_key(
     ciphertext: &[u8],
 ) -> Result<CK_OBJECT_HANDLE> {
     let s = session(h)?;
-    s.token.decapsulate(s.access(), m, private, template, ciphertext)
+    s.token
+        .decapsulate(s.access(), m, private, template, ciphertext)
 }
 
 pub fn wrap_key(
@@ -617,7 +622,12 @@ pub fn unwrap_key(
         .unwrap_key(s.access(), m, unwrapping_key, wrapped, template)
 }
 
-pub fn derive_key(h: CK_SESSION_HANDLE, m: &Mechanism, base: CK_OBJECT_HANDLE, template: &Attributes) -> Result<CK_OBJECT_HANDLE> {
+pub fn derive_key(
+    h: CK_SESSION_HANDLE,
+    m: &Mechanism,
+    base: CK_OBJECT_HANDLE,
+    template: &Attributes,
+) -> Result<CK_OBJECT_HANDLE> {
     let s = session(h)?;
     s.token.derive_key(s.access(), m, base, template)
 }

@@ -32,7 +32,8 @@ pub(crate) fn spki(oid: &ObjectIdentifier, public_key: &[u8]) -> Result<Vec<u8>>
 pub(crate) fn pkcs8(oid: &ObjectIdentifier, private_key: &[u8]) -> Result<Value> {
     let info = PrivateKeyInfo::new(algorithm(oid), private_key);
     let mut out = Zeroizing::new(Vec::new());
-    info.encode_to_vec(&mut out).map_err(|_| Ckr::GENERAL_ERROR)?;
+    info.encode_to_vec(&mut out)
+        .map_err(|_| Ckr::GENERAL_ERROR)?;
     Ok(out)
 }
 
@@ -43,7 +44,10 @@ pub(crate) fn parse_pkcs8(encoded: &[u8]) -> Result<(ObjectIdentifier, Value)> {
     if info.algorithm.parameters.is_some() {
         return Err(Ckr::WRAPPED_KEY_INVALID);
     }
-    Ok((info.algorithm.oid, Zeroizing::new(info.private_key.to_vec())))
+    Ok((
+        info.algorithm.oid,
+        Zeroizing::new(info.private_key.to_vec()),
+    ))
 }
 
 #[cfg(test)]
@@ -57,7 +61,10 @@ mod tests {
         let der = pkcs8(&ML_DSA_44, &[0x80, 2, 7, 7]).unwrap();
         let (oid, key) = parse_pkcs8(&der).unwrap();
         assert_eq!((oid, key.as_slice()), (ML_DSA_44, &[0x80, 2, 7, 7][..]));
-        assert_eq!(parse_pkcs8(&der[..der.len() - 1]), Err(Ckr::WRAPPED_KEY_INVALID));
+        assert_eq!(
+            parse_pkcs8(&der[..der.len() - 1]),
+            Err(Ckr::WRAPPED_KEY_INVALID)
+        );
         let spki = spki(&ML_DSA_44, &[1, 2, 3]).unwrap();
         // SEQUENCE { SEQUENCE { OID 2.16.840.1.101.3.4.3.17 } BIT STRING 00 01 02 03 }
         assert_eq!(

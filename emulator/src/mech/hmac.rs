@@ -61,11 +61,7 @@ impl HmacMech {
             no_param(m)?;
             self.full_len
         };
-        let value = secret_key(
-            key,
-            &[CKK_GENERIC_SECRET, self.key_type],
-            KEY_SIZES,
-        )?;
+        let value = secret_key(key, &[CKK_GENERIC_SECRET, self.key_type], KEY_SIZES)?;
         Ok(((self.new)(value)?, len))
     }
 }

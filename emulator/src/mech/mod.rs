@@ -10,17 +10,17 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 mod aes;
-mod asn1;
 mod aes_ctr;
 mod aes_gcm;
+mod asn1;
 mod digest;
 mod falcon;
 mod generic_secret;
+pub mod health;
 mod hmac;
 mod key_wrap;
 mod ml_dsa;
 mod ml_kem;
-pub mod health;
 pub mod rng;
 mod secret;
 mod self_test;
@@ -189,7 +189,12 @@ pub trait MechanismImpl: Send + Sync {
     /// (PKCS#11 3.2 puts CKA_PARAMETER_SET there). Implementations run a
     /// pairwise-consistency test on the new pair and, if it fails, call
     /// [`health::fail`] and return CKR_GENERAL_ERROR.
-    fn generate_key_pair(&self, _m: &Mechanism, _public: &Attributes, _private: &Attributes) -> Result<KeyPair> {
+    fn generate_key_pair(
+        &self,
+        _m: &Mechanism,
+        _public: &Attributes,
+        _private: &Attributes,
+    ) -> Result<KeyPair> {
         Err(Ckr::MECHANISM_INVALID)
     }
     /// The ciphertext length for this public key, so a length query of
@@ -202,7 +207,12 @@ pub trait MechanismImpl: Send + Sync {
     }
     /// Decapsulation; invalid ciphertexts of the right length give the
     /// implicit-rejection secret, as FIPS 203 prescribes.
-    fn decapsulate(&self, _m: &Mechanism, _private_key: &Attributes, _ciphertext: &[u8]) -> Result<Value> {
+    fn decapsulate(
+        &self,
+        _m: &Mechanism,
+        _private_key: &Attributes,
+        _ciphertext: &[u8],
+    ) -> Result<Value> {
         Err(Ckr::MECHANISM_INVALID)
     }
     /// Unwrap to the raw key value.

@@ -36,4 +36,3 @@ impl Field for Json {
         hex::decode(self.str()).expect("hex")
     }
 }
-

@@ -6,9 +6,9 @@
 //! counted.
 
 use super::secret::test_keys::{chunked, key, single, ODD_CHUNKS};
+use super::test_vectors::{dir, Field, Json};
 use super::{registry, MechParam, Mechanism};
 use cryptoki_sys::*;
-use super::test_vectors::{dir, Field, Json};
 
 /// Per-file tallies.
 #[derive(Default, Debug)]
@@ -22,7 +22,9 @@ struct Tally {
 /// Load a file and call `case(group, test)` for each test, which returns
 /// None for a skipped case, else whether the module accepted it.
 fn run(file: &str, mut case: impl FnMut(&Json, &Json) -> Option<bool>) -> Tally {
-    let path = dir().join("wycheproof-classic").join(format!("{file}.json"));
+    let path = dir()
+        .join("wycheproof-classic")
+        .join(format!("{file}.json"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let doc: Json = serde_json::from_str(&text).expect("valid JSON");
     let mut t = Tally::default();

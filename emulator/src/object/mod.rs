@@ -38,7 +38,10 @@ impl Schema {
         let tables = match class {
             CKO_DATA => [STORAGE, DATA, &[], &[], &[]],
             CKO_CERTIFICATE => {
-                match attrs.ulong(CKA_CERTIFICATE_TYPE)?.ok_or(Ckr::TEMPLATE_INCOMPLETE)? {
+                match attrs
+                    .ulong(CKA_CERTIFICATE_TYPE)?
+                    .ok_or(Ckr::TEMPLATE_INCOMPLETE)?
+                {
                     CKC_X_509 => [STORAGE, CERTIFICATE, X509, &[], &[]],
                     _ => return Err(Ckr::ATTRIBUTE_VALUE_INVALID),
                 }
@@ -46,19 +49,28 @@ impl Schema {
             CKO_SECRET_KEY | CKO_PUBLIC_KEY | CKO_PRIVATE_KEY => {
                 let key_type = attrs.ulong(CKA_KEY_TYPE)?.ok_or(Ckr::TEMPLATE_INCOMPLETE)?;
                 let none: &[Rule] = &[];
-                let (class_rules, type_rules, extra): (&[Rule], &[Rule], &[Rule]) = match (class, key_type) {
-                    (CKO_SECRET_KEY, kt) if symmetric_len_ok(kt, 0).is_some() => (SECRET_KEY, SYMMETRIC_VALUE, none),
-                    (CKO_PUBLIC_KEY, CKK_RSA) => (PUBLIC_KEY, RSA_PUBLIC, none),
-                    (CKO_PRIVATE_KEY, CKK_RSA) => (PRIVATE_KEY, RSA_PRIVATE, none),
-                    (CKO_PUBLIC_KEY, CKK_EC) => (PUBLIC_KEY, EC_PUBLIC, none),
-                    (CKO_PRIVATE_KEY, CKK_EC) => (PRIVATE_KEY, EC_PRIVATE, none),
-                    (CKO_PUBLIC_KEY, CKK_ML_KEM | CKK_ML_DSA | CKK_SLH_DSA) => (PUBLIC_KEY, PQC_PUBLIC, none),
-                    (CKO_PRIVATE_KEY, CKK_ML_KEM | CKK_ML_DSA) => (PRIVATE_KEY, PQC_PRIVATE_SEEDED, none),
-                    (CKO_PRIVATE_KEY, CKK_SLH_DSA) => (PRIVATE_KEY, PQC_PRIVATE, none),
-                    (CKO_PUBLIC_KEY, CKK_FALCON) => (PUBLIC_KEY, PQC_PUBLIC, FALCON_KEY_PARAMS),
-                    (CKO_PRIVATE_KEY, CKK_FALCON) => (PRIVATE_KEY, PQC_PRIVATE, FALCON_KEY_PARAMS),
-                    _ => return Err(Ckr::ATTRIBUTE_VALUE_INVALID),
-                };
+                let (class_rules, type_rules, extra): (&[Rule], &[Rule], &[Rule]) =
+                    match (class, key_type) {
+                        (CKO_SECRET_KEY, kt) if symmetric_len_ok(kt, 0).is_some() => {
+                            (SECRET_KEY, SYMMETRIC_VALUE, none)
+                        }
+                        (CKO_PUBLIC_KEY, CKK_RSA) => (PUBLIC_KEY, RSA_PUBLIC, none),
+                        (CKO_PRIVATE_KEY, CKK_RSA) => (PRIVATE_KEY, RSA_PRIVATE, none),
+                        (CKO_PUBLIC_KEY, CKK_EC) => (PUBLIC_KEY, EC_PUBLIC, none),
+                        (CKO_PRIVATE_KEY, CKK_EC) => (PRIVATE_KEY, EC_PRIVATE, none),
+                        (CKO_PUBLIC_KEY, CKK_ML_KEM | CKK_ML_DSA | CKK_SLH_DSA) => {
+                            (PUBLIC_KEY, PQC_PUBLIC, none)
+                        }
+                        (CKO_PRIVATE_KEY, CKK_ML_KEM | CKK_ML_DSA) => {
+                            (PRIVATE_KEY, PQC_PRIVATE_SEEDED, none)
+                        }
+                        (CKO_PRIVATE_KEY, CKK_SLH_DSA) => (PRIVATE_KEY, PQC_PRIVATE, none),
+                        (CKO_PUBLIC_KEY, CKK_FALCON) => (PUBLIC_KEY, PQC_PUBLIC, FALCON_KEY_PARAMS),
+                        (CKO_PRIVATE_KEY, CKK_FALCON) => {
+                            (PRIVATE_KEY, PQC_PRIVATE, FALCON_KEY_PARAMS)
+                        }
+                        _ => return Err(Ckr::ATTRIBUTE_VALUE_INVALID),
+                    };
                 [STORAGE, KEY, class_rules, type_rules, extra]
             }
             _ => return Err(Ckr::ATTRIBUTE_VALUE_INVALID),
@@ -97,9 +109,7 @@ pub fn build(template: &Attributes, origin: Origin, supplied: &Attributes) -> Re
     let mut obj = template.clone();
     for (ty, value) in supplied.iter() {
         match template.get(ty) {
-            Some(given) if given != value => {
-                return Err(Ckr::TEMPLATE_INCONSISTENT)
-            }
+            Some(given) if given != value => return Err(Ckr::TEMPLATE_INCONSISTENT),
             _ => obj.set(ty, value.to_vec()),
         }
     }
@@ -171,7 +181,10 @@ fn fill_key_bookkeeping(obj: &mut Attributes, origin: Origin) -> Result<()> {
         obj.set_bool(CKA_NEVER_EXTRACTABLE, local && !extractable);
     }
     let value_len = obj.get(CKA_VALUE).map(<[u8]>::len);
-    if let (Some(len), Some(ok)) = (value_len, value_len.and_then(|l| schema::symmetric_len_ok(key_type, l))) {
+    if let (Some(len), Some(ok)) = (
+        value_len,
+        value_len.and_then(|l| schema::symmetric_len_ok(key_type, l)),
+    ) {
         if !ok {
             return Err(Ckr::ATTRIBUTE_VALUE_INVALID);
         }
@@ -190,7 +203,9 @@ fn check_encoding(rule: &Rule, value: &[u8]) -> Result<()> {
     let ok = match rule.kind {
         Kind::Bool => value.len() == 1,
         Kind::Ulong => value.len() == std::mem::size_of::<CK_ULONG>(),
-        Kind::Date => value.is_empty() || (value.len() == 8 && value.iter().all(u8::is_ascii_digit)),
+        Kind::Date => {
+            value.is_empty() || (value.len() == 8 && value.iter().all(u8::is_ascii_digit))
+        }
         Kind::Bytes => true,
         Kind::Template => Attributes::decode(value).is_ok(),
     };
@@ -226,15 +241,19 @@ pub fn change(obj: &Attributes, changes: &Attributes, how: Change) -> Result<Att
         if obj.get(ty) == Some(value) {
             continue;
         }
-        let copy_only = how == Change::Copy && matches!(ty, CKA_TOKEN | CKA_PRIVATE | CKA_MODIFIABLE);
+        let copy_only =
+            how == Change::Copy && matches!(ty, CKA_TOKEN | CKA_PRIVATE | CKA_MODIFIABLE);
         if rule.flags & schema::MODIFIABLE == 0 && !copy_only {
             return Err(Ckr::ATTRIBUTE_READ_ONLY);
         }
         if rule.flags & (schema::ONLY_TO_TRUE | schema::ONLY_TO_FALSE) != 0 {
             let now = obj.bool(ty)?;
             let new = value.first().map(|b| *b != CK_FALSE);
-            let one_way_broken = (rule.flags & schema::ONLY_TO_TRUE != 0 && now == Some(true) && new == Some(false))
-                || (rule.flags & schema::ONLY_TO_FALSE != 0 && now == Some(false) && new == Some(true));
+            let one_way_broken =
+                (rule.flags & schema::ONLY_TO_TRUE != 0 && now == Some(true) && new == Some(false))
+                    || (rule.flags & schema::ONLY_TO_FALSE != 0
+                        && now == Some(false)
+                        && new == Some(true));
             if one_way_broken {
                 return Err(Ckr::ATTRIBUTE_READ_ONLY);
             }
@@ -269,7 +288,11 @@ pub fn is_hidden(obj: &Attributes, ty: CK_ATTRIBUTE_TYPE) -> Result<bool> {
 /// A key's template attribute (CKA_UNWRAP_TEMPLATE, CKA_ENCAPSULATE_TEMPLATE,
 /// …) applied to a caller's template for a key made with it: the key's
 /// template comes first, and the caller may add to it but not contradict it.
-pub fn with_key_template(key: &Attributes, which: CK_ATTRIBUTE_TYPE, template: &Attributes) -> Result<Attributes> {
+pub fn with_key_template(
+    key: &Attributes,
+    which: CK_ATTRIBUTE_TYPE,
+    template: &Attributes,
+) -> Result<Attributes> {
     let Some(encoded) = key.get(which) else {
         return Ok(template.clone());
     };
@@ -292,7 +315,9 @@ pub fn size(obj: &Attributes) -> usize {
 fn unique_id() -> Vec<u8> {
     let mut raw = [0u8; 16];
     rng::fill(&mut raw);
-    raw.iter().flat_map(|b| format!("{b:02x}").into_bytes()).collect()
+    raw.iter()
+        .flat_map(|b| format!("{b:02x}").into_bytes())
+        .collect()
 }
 
 #[cfg(test)]

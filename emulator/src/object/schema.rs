@@ -148,7 +148,12 @@ pub const PRIVATE_KEY: &[Rule] = &[
     r(CKA_EXTRACTABLE, Bool, True, ONLY_TO_FALSE | MODIFIABLE),
     r(CKA_ALWAYS_SENSITIVE, Bool, Absent, TOKEN_SET),
     r(CKA_NEVER_EXTRACTABLE, Bool, Absent, TOKEN_SET),
-    r(CKA_WRAP_WITH_TRUSTED, Bool, False, ONLY_TO_TRUE | MODIFIABLE),
+    r(
+        CKA_WRAP_WITH_TRUSTED,
+        Bool,
+        False,
+        ONLY_TO_TRUE | MODIFIABLE,
+    ),
     r(CKA_ALWAYS_AUTHENTICATE, Bool, False, 0),
     r(CKA_PUBLIC_KEY_INFO, Bytes, Empty, 0),
     r(CKA_UNWRAP_TEMPLATE, Template, Absent, 0),
@@ -168,7 +173,12 @@ pub const SECRET_KEY: &[Rule] = &[
     r(CKA_EXTRACTABLE, Bool, True, ONLY_TO_FALSE | MODIFIABLE),
     r(CKA_ALWAYS_SENSITIVE, Bool, Absent, TOKEN_SET),
     r(CKA_NEVER_EXTRACTABLE, Bool, Absent, TOKEN_SET),
-    r(CKA_WRAP_WITH_TRUSTED, Bool, False, ONLY_TO_TRUE | MODIFIABLE),
+    r(
+        CKA_WRAP_WITH_TRUSTED,
+        Bool,
+        False,
+        ONLY_TO_TRUE | MODIFIABLE,
+    ),
     r(CKA_TRUSTED, Bool, False, 0),
     r(CKA_WRAP_TEMPLATE, Template, Absent, 0),
     r(CKA_UNWRAP_TEMPLATE, Template, Absent, 0),
@@ -192,7 +202,12 @@ pub const RSA_PUBLIC: &[Rule] = &[
 pub const RSA_PRIVATE: &[Rule] = &[
     r(CKA_MODULUS, Bytes, Absent, REQUIRED | GENERATED),
     r(CKA_PUBLIC_EXPONENT, Bytes, Absent, GENERATED),
-    r(CKA_PRIVATE_EXPONENT, Bytes, Absent, REQUIRED | SENSITIVE | GENERATED),
+    r(
+        CKA_PRIVATE_EXPONENT,
+        Bytes,
+        Absent,
+        REQUIRED | SENSITIVE | GENERATED,
+    ),
     r(CKA_PRIME_1, Bytes, Absent, SENSITIVE | GENERATED),
     r(CKA_PRIME_2, Bytes, Absent, SENSITIVE | GENERATED),
     r(CKA_EXPONENT_1, Bytes, Absent, SENSITIVE | GENERATED),
@@ -235,7 +250,12 @@ pub const PQC_PRIVATE: &[Rule] = &[
 ];
 
 /// Luna's name for the Falcon parameter set.
-pub const FALCON_KEY_PARAMS: &[Rule] = &[r(crate::vendor::CKA_KEY_PARAMS, Ulong, Absent, GENERATED_OR_GIVEN)];
+pub const FALCON_KEY_PARAMS: &[Rule] = &[r(
+    crate::vendor::CKA_KEY_PARAMS,
+    Ulong,
+    Absent,
+    GENERATED_OR_GIVEN,
+)];
 
 /// For key types whose CKA_VALUE is a raw symmetric key: whether `len`
 /// bytes is a valid key length. `None` for every other key type.

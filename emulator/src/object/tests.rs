@@ -35,29 +35,53 @@ fn generated_key_tracks_always_sensitive() {
     assert_eq!(obj.bool(CKA_NEVER_EXTRACTABLE), Ok(Some(true)));
     assert_eq!(obj.ulong(CKA_KEY_GEN_MECHANISM), Ok(Some(CKM_AES_KEY_GEN)));
     t.set(CKA_VALUE, vec![1; 16]);
-    assert_eq!(build(&t, Origin::Generate(CKM_AES_KEY_GEN), &supplied), Err(Ckr::TEMPLATE_INCONSISTENT));
+    assert_eq!(
+        build(&t, Origin::Generate(CKM_AES_KEY_GEN), &supplied),
+        Err(Ckr::TEMPLATE_INCONSISTENT)
+    );
 }
 
 #[test]
 fn templates_are_checked() {
     let mut t = aes_template(&[0; 15]);
-    assert_eq!(build(&t, Origin::Create, &Attributes::new()), Err(Ckr::ATTRIBUTE_VALUE_INVALID));
+    assert_eq!(
+        build(&t, Origin::Create, &Attributes::new()),
+        Err(Ckr::ATTRIBUTE_VALUE_INVALID)
+    );
     t = aes_template(&[0; 16]);
     t.set_bool(CKA_LOCAL, true);
-    assert_eq!(build(&t, Origin::Create, &Attributes::new()), Err(Ckr::ATTRIBUTE_READ_ONLY));
+    assert_eq!(
+        build(&t, Origin::Create, &Attributes::new()),
+        Err(Ckr::ATTRIBUTE_READ_ONLY)
+    );
     t = aes_template(&[0; 16]);
     t.set(CKA_MODULUS, vec![1]);
-    assert_eq!(build(&t, Origin::Create, &Attributes::new()), Err(Ckr::ATTRIBUTE_TYPE_INVALID));
+    assert_eq!(
+        build(&t, Origin::Create, &Attributes::new()),
+        Err(Ckr::ATTRIBUTE_TYPE_INVALID)
+    );
     t = aes_template(&[0; 16]);
     t.remove(CKA_VALUE);
-    assert_eq!(build(&t, Origin::Create, &Attributes::new()), Err(Ckr::TEMPLATE_INCOMPLETE));
+    assert_eq!(
+        build(&t, Origin::Create, &Attributes::new()),
+        Err(Ckr::TEMPLATE_INCOMPLETE)
+    );
     t = aes_template(&[0; 16]);
     t.set_ulong(CKA_VALUE_LEN, 16);
-    assert_eq!(build(&t, Origin::Create, &Attributes::new()), Err(Ckr::TEMPLATE_INCONSISTENT));
+    assert_eq!(
+        build(&t, Origin::Create, &Attributes::new()),
+        Err(Ckr::TEMPLATE_INCONSISTENT)
+    );
     t = aes_template(&[0; 16]);
     t.set(CKA_TOKEN, vec![1, 1]);
-    assert_eq!(build(&t, Origin::Create, &Attributes::new()), Err(Ckr::ATTRIBUTE_VALUE_INVALID));
-    assert_eq!(build(&Attributes::new(), Origin::Create, &Attributes::new()), Err(Ckr::TEMPLATE_INCOMPLETE));
+    assert_eq!(
+        build(&t, Origin::Create, &Attributes::new()),
+        Err(Ckr::ATTRIBUTE_VALUE_INVALID)
+    );
+    assert_eq!(
+        build(&Attributes::new(), Origin::Create, &Attributes::new()),
+        Err(Ckr::TEMPLATE_INCOMPLETE)
+    );
 }
 
 #[test]
@@ -66,7 +90,10 @@ fn certificate_requires_subject_and_value() {
     t.set_ulong(CKA_CLASS, CKO_CERTIFICATE);
     t.set_ulong(CKA_CERTIFICATE_TYPE, CKC_X_509);
     t.set(CKA_VALUE, vec![0x30, 0]);
-    assert_eq!(build(&t, Origin::Create, &Attributes::new()), Err(Ckr::TEMPLATE_INCOMPLETE));
+    assert_eq!(
+        build(&t, Origin::Create, &Attributes::new()),
+        Err(Ckr::TEMPLATE_INCOMPLETE)
+    );
     t.set(CKA_SUBJECT, vec![0x30, 0]);
     let obj = build(&t, Origin::Create, &Attributes::new()).unwrap();
     assert_eq!(obj.bool(CKA_PRIVATE), Ok(Some(false)));
@@ -84,7 +111,10 @@ fn changes_follow_modifiability_rules() {
     assert_eq!(changed.get(CKA_LABEL), Some(&b"new"[..]));
     let mut c = Attributes::new();
     c.set(CKA_LABEL, b"x".to_vec());
-    assert!(change(&obj, &c, Change::Copy).is_ok(), "a one-byte label is not a boolean");
+    assert!(
+        change(&obj, &c, Change::Copy).is_ok(),
+        "a one-byte label is not a boolean"
+    );
     let mut c = Attributes::new();
     c.set_bool(CKA_SENSITIVE, false);
     assert_eq!(change(&obj, &c, Change::Set), Err(Ckr::ATTRIBUTE_READ_ONLY));
@@ -100,7 +130,10 @@ fn changes_follow_modifiability_rules() {
     c.set_bool(CKA_EXTRACTABLE, false);
     let locked = change(&obj, &c, Change::Set).unwrap();
     c.set_bool(CKA_EXTRACTABLE, true);
-    assert_eq!(change(&locked, &c, Change::Set), Err(Ckr::ATTRIBUTE_READ_ONLY));
+    assert_eq!(
+        change(&locked, &c, Change::Set),
+        Err(Ckr::ATTRIBUTE_READ_ONLY)
+    );
 }
 
 #[test]

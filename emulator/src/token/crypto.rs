@@ -59,7 +59,12 @@ impl SoftToken {
     }
 
     /// C_EncryptInit / C_DecryptInit.
-    pub fn cipher(&self, m: &Mechanism, handle: CK_OBJECT_HANDLE, usage: Usage) -> Result<Box<dyn Cipher>> {
+    pub fn cipher(
+        &self,
+        m: &Mechanism,
+        handle: CK_OBJECT_HANDLE,
+        usage: Usage,
+    ) -> Result<Box<dyn Cipher>> {
         let mech = registry().get(m.ty)?;
         let key = self.key(handle, usage)?;
         match usage {

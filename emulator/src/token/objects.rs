@@ -115,7 +115,12 @@ impl SoftToken {
     }
 
     /// C_SetAttributeValue.
-    pub fn set_attributes(&self, access: Access, handle: CK_OBJECT_HANDLE, changes: &Attributes) -> Result<()> {
+    pub fn set_attributes(
+        &self,
+        access: Access,
+        handle: CK_OBJECT_HANDLE,
+        changes: &Attributes,
+    ) -> Result<()> {
         let obj = self.object(handle)?;
         let changed = object::change(&obj, changes, Change::Set)?;
         if changes.bool(CKA_TRUSTED)? == Some(true) && self.logged_in()? != Some(Who::So) {
@@ -125,14 +130,23 @@ impl SoftToken {
     }
 
     /// C_CopyObject.
-    pub fn copy_object(&self, access: Access, handle: CK_OBJECT_HANDLE, changes: &Attributes) -> Result<CK_OBJECT_HANDLE> {
+    pub fn copy_object(
+        &self,
+        access: Access,
+        handle: CK_OBJECT_HANDLE,
+        changes: &Attributes,
+    ) -> Result<CK_OBJECT_HANDLE> {
         let obj = self.object(handle)?;
         let copy = object::change(&obj, changes, Change::Copy)?;
         self.insert(access, copy)
     }
 
     /// C_GetAttributeValue: one result per requested type.
-    pub fn get_attributes(&self, handle: CK_OBJECT_HANDLE, types: &[CK_ATTRIBUTE_TYPE]) -> Result<Vec<AttrRead>> {
+    pub fn get_attributes(
+        &self,
+        handle: CK_OBJECT_HANDLE,
+        types: &[CK_ATTRIBUTE_TYPE],
+    ) -> Result<Vec<AttrRead>> {
         let obj = self.object(handle)?;
         Ok(types.iter().map(|ty| object::read(&obj, *ty)).collect())
     }

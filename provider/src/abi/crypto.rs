@@ -2,8 +2,8 @@
 //! output follows the two-call convention through `with_output`.
 
 use super::convert::{bytes, with_input_output, with_output};
-use super::{guard, guard_op};
 use super::mechanism::mechanism;
+use super::{guard, guard_op};
 use crate::api;
 use cryptoki_sys::*;
 
@@ -60,7 +60,9 @@ pub(super) unsafe extern "C" fn C_EncryptFinal(
     pul_last_len: *mut CK_ULONG,
 ) -> CK_RV {
     // SAFETY: the buffer is as long as stated, by the PKCS#11 contract.
-    guard_op(h, CKF_ENCRYPT, || unsafe { with_output(p_last, pul_last_len, |o| api::encrypt_final(h, o)) })
+    guard_op(h, CKF_ENCRYPT, || unsafe {
+        with_output(p_last, pul_last_len, |o| api::encrypt_final(h, o))
+    })
 }
 
 pub(super) unsafe extern "C" fn C_DecryptInit(
@@ -116,7 +118,9 @@ pub(super) unsafe extern "C" fn C_DecryptFinal(
     pul_last_len: *mut CK_ULONG,
 ) -> CK_RV {
     // SAFETY: the buffer is as long as stated, by the PKCS#11 contract.
-    guard_op(h, CKF_DECRYPT, || unsafe { with_output(p_last, pul_last_len, |o| api::decrypt_final(h, o)) })
+    guard_op(h, CKF_DECRYPT, || unsafe {
+        with_output(p_last, pul_last_len, |o| api::decrypt_final(h, o))
+    })
 }
 
 pub(super) unsafe extern "C" fn C_DigestInit(
@@ -148,7 +152,9 @@ pub(super) unsafe extern "C" fn C_DigestUpdate(
     ul_part_len: CK_ULONG,
 ) -> CK_RV {
     // SAFETY: the input is as long as stated, by the PKCS#11 contract.
-    guard_op(h, CKF_DIGEST, || api::digest_update(h, unsafe { bytes(p_part, ul_part_len)? }))
+    guard_op(h, CKF_DIGEST, || {
+        api::digest_update(h, unsafe { bytes(p_part, ul_part_len)? })
+    })
 }
 
 pub(super) unsafe extern "C" fn C_DigestKey(h: CK_SESSION_HANDLE, key: CK_OBJECT_HANDLE) -> CK_RV {
@@ -161,5 +167,7 @@ pub(super) unsafe extern "C" fn C_DigestFinal(
     pul_digest_len: *mut CK_ULONG,
 ) -> CK_RV {
     // SAFETY: the buffer is as long as stated, by the PKCS#11 contract.
-    guard_op(h, CKF_DIGEST, || unsafe { with_output(p_digest, pul_digest_len, |o| api::digest_final(h, o)) })
+    guard_op(h, CKF_DIGEST, || unsafe {
+        with_output(p_digest, pul_digest_len, |o| api::digest_final(h, o))
+    })
 }

@@ -35,7 +35,9 @@ mod sign;
 mod template;
 mod unsupported;
 
-use cryptoki_sys::{CKR_BUFFER_TOO_SMALL, CKR_GENERAL_ERROR, CKR_OK, CK_FLAGS, CK_RV, CK_SESSION_HANDLE};
+use cryptoki_sys::{
+    CKR_BUFFER_TOO_SMALL, CKR_GENERAL_ERROR, CKR_OK, CK_FLAGS, CK_RV, CK_SESSION_HANDLE,
+};
 use qrc_emulator::Result;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 

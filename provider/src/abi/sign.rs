@@ -2,8 +2,8 @@
 //! verify-signature functions (signature given at init).
 
 use super::convert::{bytes, with_input_output, with_output};
-use super::{guard, guard_op};
 use super::mechanism::mechanism;
+use super::{guard, guard_op};
 use crate::api;
 use cryptoki_sys::*;
 
@@ -41,7 +41,9 @@ pub(super) unsafe extern "C" fn C_SignUpdate(
     ul_part_len: CK_ULONG,
 ) -> CK_RV {
     // SAFETY: the input is as long as stated, by the PKCS#11 contract.
-    guard_op(h, CKF_SIGN, || api::sign_update(h, unsafe { bytes(p_part, ul_part_len)? }))
+    guard_op(h, CKF_SIGN, || {
+        api::sign_update(h, unsafe { bytes(p_part, ul_part_len)? })
+    })
 }
 
 pub(super) unsafe extern "C" fn C_SignFinal(
@@ -50,7 +52,9 @@ pub(super) unsafe extern "C" fn C_SignFinal(
     pul_signature_len: *mut CK_ULONG,
 ) -> CK_RV {
     // SAFETY: the buffer is as long as stated, by the PKCS#11 contract.
-    guard_op(h, CKF_SIGN, || unsafe { with_output(p_signature, pul_signature_len, |o| api::sign_final(h, o)) })
+    guard_op(h, CKF_SIGN, || unsafe {
+        with_output(p_signature, pul_signature_len, |o| api::sign_final(h, o))
+    })
 }
 
 pub(super) unsafe extern "C" fn C_VerifyInit(
@@ -87,7 +91,9 @@ pub(super) unsafe extern "C" fn C_VerifyUpdate(
     ul_part_len: CK_ULONG,
 ) -> CK_RV {
     // SAFETY: the input is as long as stated, by the PKCS#11 contract.
-    guard_op(h, CKF_VERIFY, || api::verify_update(h, unsafe { bytes(p_part, ul_part_len)? }))
+    guard_op(h, CKF_VERIFY, || {
+        api::verify_update(h, unsafe { bytes(p_part, ul_part_len)? })
+    })
 }
 
 pub(super) unsafe extern "C" fn C_VerifyFinal(
@@ -96,7 +102,9 @@ pub(super) unsafe extern "C" fn C_VerifyFinal(
     ul_signature_len: CK_ULONG,
 ) -> CK_RV {
     // SAFETY: the input is as long as stated, by the PKCS#11 contract.
-    guard_op(h, CKF_VERIFY, || api::verify_final(h, unsafe { bytes(p_signature, ul_signature_len)? }))
+    guard_op(h, CKF_VERIFY, || {
+        api::verify_final(h, unsafe { bytes(p_signature, ul_signature_len)? })
+    })
 }
 
 pub(super) unsafe extern "C" fn C_VerifySignatureInit(
@@ -124,7 +132,9 @@ pub(super) unsafe extern "C" fn C_VerifySignature(
     ul_data_len: CK_ULONG,
 ) -> CK_RV {
     // SAFETY: the input is as long as stated, by the PKCS#11 contract.
-    guard_op(h, CKF_VERIFY, || api::verify_signature(h, unsafe { bytes(p_data, ul_data_len)? }))
+    guard_op(h, CKF_VERIFY, || {
+        api::verify_signature(h, unsafe { bytes(p_data, ul_data_len)? })
+    })
 }
 
 pub(super) unsafe extern "C" fn C_VerifySignatureUpdate(
@@ -133,7 +143,9 @@ pub(super) unsafe extern "C" fn C_VerifySignatureUpdate(
     ul_part_len: CK_ULONG,
 ) -> CK_RV {
     // SAFETY: the input is as long as stated, by the PKCS#11 contract.
-    guard_op(h, CKF_VERIFY, || api::verify_signature_update(h, unsafe { bytes(p_part, ul_part_len)? }))
+    guard_op(h, CKF_VERIFY, || {
+        api::verify_signature_update(h, unsafe { bytes(p_part, ul_part_len)? })
+    })
 }
 
 pub(super) unsafe extern "C" fn C_VerifySignatureFinal(h: CK_SESSION_HANDLE) -> CK_RV {

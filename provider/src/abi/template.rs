@@ -24,7 +24,11 @@ pub(super) unsafe fn template(p: *const CK_ATTRIBUTE, count: CK_ULONG) -> Result
 ///
 /// # Safety
 /// As [`template`].
-unsafe fn template_at_depth(p: *const CK_ATTRIBUTE, count: CK_ULONG, nested: bool) -> Result<Attributes> {
+unsafe fn template_at_depth(
+    p: *const CK_ATTRIBUTE,
+    count: CK_ULONG,
+    nested: bool,
+) -> Result<Attributes> {
     let mut attrs = Attributes::new();
     // SAFETY: forwarded from this function's contract.
     for a in unsafe { entries(p, count)? } {
@@ -36,7 +40,8 @@ unsafe fn template_at_depth(p: *const CK_ATTRIBUTE, count: CK_ULONG, nested: boo
             }
             // SAFETY: a template attribute's value is an array of
             // CK_ATTRIBUTE, readable by this function's contract.
-            let inner = unsafe { template_at_depth(a.pValue.cast(), nested_count(a.ulValueLen)?, false)? };
+            let inner =
+                unsafe { template_at_depth(a.pValue.cast(), nested_count(a.ulValueLen)?, false)? };
             inner.encode()
         } else {
             // SAFETY: readable by this function's contract.
@@ -167,7 +172,9 @@ unsafe fn fill_nested(a: &CK_ATTRIBUTE, encoded: &[u8]) -> Result<(CK_ULONG, Opt
             CK_UNAVAILABLE_INFORMATION
         } else {
             // SAFETY: writable for ulValueLen >= value.len() bytes.
-            unsafe { std::ptr::copy_nonoverlapping(value.as_ptr(), e.pValue.cast::<u8>(), value.len()) };
+            unsafe {
+                std::ptr::copy_nonoverlapping(value.as_ptr(), e.pValue.cast::<u8>(), value.len())
+            };
             ulong(value.len())
         };
         // SAFETY: writable by contract, field by field (maybe misaligned).
@@ -254,21 +261,23 @@ mod tests {
     fn nested_templates_read_and_fill() {
         let class = CKO_SECRET_KEY.to_ne_bytes();
         let inner = [attr(CKA_CLASS, &class), attr(CKA_LABEL, b"k")];
-        let outer_value = unsafe {
-            std::slice::from_raw_parts(inner.as_ptr().cast::<u8>(), size_of_val(&inner))
-        };
+        let outer_value =
+            unsafe { std::slice::from_raw_parts(inner.as_ptr().cast::<u8>(), size_of_val(&inner)) };
         let t = read_template(&[attr(CKA_WRAP_TEMPLATE, outer_value)]).unwrap();
         let nested = Attributes::decode(t.get(CKA_WRAP_TEMPLATE).unwrap()).unwrap();
         assert_eq!(nested.get(CKA_LABEL), Some(&b"k"[..]));
         assert_eq!(nested.ulong(CKA_CLASS), Ok(Some(CKO_SECRET_KEY)));
         // 3.2 errata form of CKA_ENCAPSULATE_TEMPLATE is the same attribute.
-        let t = read_template(&[attr(CKA_ENCAPSULATE_TEMPLATE | CKF_ARRAY_ATTRIBUTE, outer_value)]).unwrap();
+        let t = read_template(&[attr(
+            CKA_ENCAPSULATE_TEMPLATE | CKF_ARRAY_ATTRIBUTE,
+            outer_value,
+        )])
+        .unwrap();
         assert!(t.contains(CKA_ENCAPSULATE_TEMPLATE));
         // No template inside a template; no partial CK_ATTRIBUTE.
         let twice = [attr(CKA_WRAP_TEMPLATE, outer_value)];
-        let twice_value = unsafe {
-            std::slice::from_raw_parts(twice.as_ptr().cast::<u8>(), size_of_val(&twice))
-        };
+        let twice_value =
+            unsafe { std::slice::from_raw_parts(twice.as_ptr().cast::<u8>(), size_of_val(&twice)) };
         assert_eq!(
             read_template(&[attr(CKA_UNWRAP_TEMPLATE, twice_value)]),
             Err(Ckr::ATTRIBUTE_VALUE_INVALID)
@@ -279,13 +288,25 @@ mod tests {
         );
         // C_GetAttributeValue: length query, then the caller's array filled.
         let encoded = Zeroizing::new(nested.encode());
-        let mut query = [CK_ATTRIBUTE { type_: CKA_WRAP_TEMPLATE, pValue: null_mut(), ulValueLen: 0 }];
+        let mut query = [CK_ATTRIBUTE {
+            type_: CKA_WRAP_TEMPLATE,
+            pValue: null_mut(),
+            ulValueLen: 0,
+        }];
         unsafe { fill(query.as_mut_ptr(), &[Ok(encoded.clone())]) }.unwrap();
         assert_eq!(query[0].ulValueLen, ulong(2 * size_of::<CK_ATTRIBUTE>()));
         let (mut b0, mut b1) = ([0u8; 8], [0u8; 8]);
         let mut out = [
-            CK_ATTRIBUTE { type_: 0, pValue: b0.as_mut_ptr().cast(), ulValueLen: 8 },
-            CK_ATTRIBUTE { type_: 0, pValue: b1.as_mut_ptr().cast(), ulValueLen: 8 },
+            CK_ATTRIBUTE {
+                type_: 0,
+                pValue: b0.as_mut_ptr().cast(),
+                ulValueLen: 8,
+            },
+            CK_ATTRIBUTE {
+                type_: 0,
+                pValue: b1.as_mut_ptr().cast(),
+                ulValueLen: 8,
+            },
         ];
         let mut outer = [CK_ATTRIBUTE {
             type_: CKA_WRAP_TEMPLATE,

@@ -13,8 +13,8 @@ use crate::error::{Ckr, Result};
 use crate::mech::secret::{check_template_key_type, no_param};
 use crate::mech::{asn1, health, rng, KeyFamily, KeyPair, Mechanism};
 use cryptoki_sys::*;
-use pkcs8::der::asn1::{ContextSpecific, ContextSpecificRef, OctetStringRef};
-use pkcs8::der::{Decode, Encode, Header, Reader, SliceReader, Tag, TagMode, TagNumber};
+use pkcs8::der::asn1::{ContextSpecific, OctetStringRef};
+use pkcs8::der::{Decode, Encode, Header, Reader, SliceReader, Tag, TagNumber};
 use pkcs8::ObjectIdentifier;
 use std::marker::PhantomData;
 use subtle::ConstantTimeEq;
@@ -124,7 +124,10 @@ pub(in crate::mech) fn generate_pair<S: Scheme>(
         .ulong(CKA_PARAMETER_SET)?
         .ok_or(Ckr::TEMPLATE_INCOMPLETE)?;
     let set: S = by_param(param)?;
-    if private.ulong(CKA_PARAMETER_SET)?.is_some_and(|p| p != param) {
+    if private
+        .ulong(CKA_PARAMETER_SET)?
+        .is_some_and(|p| p != param)
+    {
         return Err(Ckr::TEMPLATE_INCONSISTENT);
     }
     let mut seed = Zeroizing::new(vec![0u8; S::SEED_LEN]);
@@ -187,7 +190,9 @@ impl<S: Scheme> KeyFamily for Family<S> {
         let value = key.get(CKA_VALUE);
         let set: S = match (value, key.ulong(CKA_PARAMETER_SET)?) {
             (_, Some(p)) => by_param(p)?,
-            (Some(v), None) => set_of(key, v, S::private_len)?.ok_or(Ckr::ATTRIBUTE_VALUE_INVALID)?,
+            (Some(v), None) => {
+                set_of(key, v, S::private_len)?.ok_or(Ckr::ATTRIBUTE_VALUE_INVALID)?
+            }
             (None, None) => return Err(Ckr::TEMPLATE_INCOMPLETE),
         };
         if value.is_some_and(|v| v.len() != set.private_len())
@@ -200,7 +205,9 @@ impl<S: Scheme> KeyFamily for Family<S> {
             (Some(seed), given) => {
                 let (pk, sk) = set.keygen(seed);
                 match given {
-                    Some(v) if !bool::from(v.ct_eq(&sk)) => return Err(Ckr::ATTRIBUTE_VALUE_INVALID),
+                    Some(v) if !bool::from(v.ct_eq(&sk)) => {
+                        return Err(Ckr::ATTRIBUTE_VALUE_INVALID)
+                    }
                     Some(_) => (pk, None),
                     None => (pk, Some(sk)),
                 }
@@ -285,12 +292,15 @@ impl<S: Scheme> KeyFamily for Family<S> {
 fn encode_choice(seed: Option<&[u8]>, expanded: &[u8]) -> pkcs8::der::Result<Value> {
     let expanded = OctetStringRef::new(expanded)?;
     let mut out = Zeroizing::new(Vec::with_capacity(
-        expanded.encoded_len()?.try_into()? + seed.map_or(0, |s| s.len() + 8),
+        usize::try_from(expanded.encoded_len()?)? + seed.map_or(0, |s| s.len() + 8),
     ));
     if let Some(seed) = seed {
         let seed = OctetStringRef::new(seed)?;
-        Header::new(Tag::Sequence, (seed.encoded_len()? + expanded.encoded_len()?)?)?
-            .encode_to_vec(&mut out)?;
+        Header::new(
+            Tag::Sequence,
+            (seed.encoded_len()? + expanded.encoded_len()?)?,
+        )?
+        .encode_to_vec(&mut out)?;
         seed.encode_to_vec(&mut out)?;
     }
     expanded.encode_to_vec(&mut out)?;
@@ -311,56 +321,16 @@ fn decode_choice(der: &[u8]) -> pkcs8::der::Result<Choice<'_>> {
             Ok((Some(seed), Some(expanded)))
         })?,
         tag => {
-            let seed = ContextSpecific::<OctetStringRef<'_>>::decode_implicit(&mut reader, TagNumber::N0)?
-                .ok_or_else(|| tag.unexpected_error(None))?;
+            let seed =
+                ContextSpecific::<OctetStringRef<'_>>::decode_implicit(&mut reader, TagNumber::N0)?
+                    .ok_or_else(|| tag.unexpected_error(None))?;
             (Some(seed.value.as_bytes()), None)
         }
     };
     reader.finish(choice)
 }
 
-/// The seed-only CHOICE form, which this module never exports but must
-/// read; tests build it with this.
 #[cfg(test)]
-pub(in crate::mech) fn encode_seed_only(seed: &[u8]) -> Vec<u8> {
-    let seed = OctetStringRef::new(seed).unwrap();
-    ContextSpecificRef {
-        tag_number: TagNumber::N0,
-        tag_mode: TagMode::Implicit,
-        value: &seed,
-    }
-    .to_der()
-    .unwrap()
-}
-
+pub(in crate::mech) mod testing;
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn choice_forms_round_trip() {
-        let (seed, expanded) = ([7u8; 64], [9u8; 300]);
-        let both = encode_choice(Some(&seed), &expanded).unwrap();
-        assert_eq!(&both[..4], &[0x30, 0x82, 0x01, 0x72]);
-        assert_eq!(&both[4..6], &[0x04, 0x40]);
-        assert_eq!(decode_choice(&both).unwrap(), (Some(&seed[..]), Some(&expanded[..])));
-        let only = encode_choice(None, &expanded).unwrap();
-        assert_eq!(&only[..4], &[0x04, 0x82, 0x01, 0x2c]);
-        assert_eq!(decode_choice(&only).unwrap(), (None, Some(&expanded[..])));
-        let seed_only = encode_seed_only(&seed);
-        assert_eq!(&seed_only[..2], &[0x80, 0x40]);
-        assert_eq!(decode_choice(&seed_only).unwrap(), (Some(&seed[..]), None));
-        // Trailing bytes, a constructed [0], a wrong tag, a truncated or
-        // one-element SEQUENCE are all malformed.
-        for bad in [
-            [&only[..], &[0]].concat(),
-            [&[0xa0, 0x42], &seed_only[..]].concat(),
-            vec![0x02, 0x01, 0x00],
-            both[..both.len() - 1].to_vec(),
-            [&[0x30, 0x42], &seed_only[..]].concat(),
-            vec![],
-        ] {
-            assert!(decode_choice(&bad).is_err(), "{}", hex::encode(&bad[..bad.len().min(8)]));
-        }
-    }
-}
+mod tests;

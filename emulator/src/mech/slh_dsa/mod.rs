@@ -51,7 +51,9 @@ struct KeyPairGen;
 /// The parameter set a key-pair template asks for: CKA_PARAMETER_SET of the
 /// public template, which the private template may repeat.
 fn template_set(public: &Attributes, private: &Attributes) -> Result<&'static Set> {
-    let ckp = public.ulong(CKA_PARAMETER_SET)?.ok_or(Ckr::TEMPLATE_INCOMPLETE)?;
+    let ckp = public
+        .ulong(CKA_PARAMETER_SET)?
+        .ok_or(Ckr::TEMPLATE_INCOMPLETE)?;
     let set = Set::by_ckp(ckp).ok_or(PARAMETER_SET_NOT_SUPPORTED)?;
     match private.ulong(CKA_PARAMETER_SET)? {
         Some(other) if other != ckp => Err(Ckr::TEMPLATE_INCONSISTENT),
@@ -70,7 +72,7 @@ fn pairwise_consistent(set: &Set, sk: &[u8]) -> Result<()> {
     if ok {
         Ok(())
     } else {
-        health::fail("SLH-DSA pairwise consistency");
+        health::fail(&format!("{} pairwise consistency", set.name));
         Err(Ckr::GENERAL_ERROR)
     }
 }
@@ -83,11 +85,20 @@ impl MechanismImpl for KeyPairGen {
         "CKM_SLH_DSA_KEY_PAIR_GEN"
     }
     fn info(&self) -> CK_MECHANISM_INFO {
-        info(MIN_PUBLIC_KEY_LEN as CK_ULONG, MAX_PUBLIC_KEY_LEN as CK_ULONG, CKF_GENERATE_KEY_PAIR)
+        info(
+            MIN_PUBLIC_KEY_LEN as CK_ULONG,
+            MAX_PUBLIC_KEY_LEN as CK_ULONG,
+            CKF_GENERATE_KEY_PAIR,
+        )
     }
 
     /// FIPS 205 Alg. 21: SK.seed, SK.prf and PK.seed from the RNG.
-    fn generate_key_pair(&self, m: &Mechanism, public: &Attributes, private: &Attributes) -> Result<KeyPair> {
+    fn generate_key_pair(
+        &self,
+        m: &Mechanism,
+        public: &Attributes,
+        private: &Attributes,
+    ) -> Result<KeyPair> {
         no_param(m)?;
         let set = template_set(public, private)?;
         let mut seeds = Value::new(vec![0u8; 3 * set.n]);
@@ -116,13 +127,18 @@ mod kat {
                                  fa495fb834defea7cc96a81309479135a67029e90668c5a58b96e60111491f3d";
     pub(super) const MESSAGE: &[u8] = &[0x3f];
     /// SHA-256 of the 17 088-byte expected signature.
-    pub(super) const SIGNATURE_SHA256: &str = "d3537e05ae63876bf78015ff86cc9e284f91cabfac191298fbaa375596351d55";
+    pub(super) const SIGNATURE_SHA256: &str =
+        "d3537e05ae63876bf78015ff86cc9e284f91cabfac191298fbaa375596351d55";
 }
 
 fn unhex(s: &str) -> Result<Vec<u8>> {
     (0..s.len())
         .step_by(2)
-        .map(|i| s.get(i..i + 2).and_then(|d| u8::from_str_radix(d, 16).ok()).ok_or(Ckr::GENERAL_ERROR))
+        .map(|i| {
+            s.get(i..i + 2)
+                .and_then(|d| u8::from_str_radix(d, 16).ok())
+                .ok_or(Ckr::GENERAL_ERROR)
+        })
         .collect()
 }
 

@@ -39,7 +39,10 @@ fn sign<P: ParameterSet>(sk: &[u8], message: &[&[u8]], opt_rand: Option<&[u8]>) 
 }
 
 fn verify<P: ParameterSet>(pk: &[u8], message: &[&[u8]], signature: &[u8]) -> bool {
-    match (VerifyingKey::<P>::try_from(pk), Signature::<P>::try_from(signature)) {
+    match (
+        VerifyingKey::<P>::try_from(pk),
+        Signature::<P>::try_from(signature),
+    ) {
         (Ok(key), Ok(signature)) => key.slh_verify_internal(message, &signature).is_ok(),
         _ => false,
     }
@@ -62,18 +65,102 @@ macro_rules! set {
 
 /// Every parameter set, in CKP_ order.
 pub(super) static SETS: [Set; 12] = [
-    set!(CKP_SLH_DSA_SHA2_128S, "SLH-DSA-SHA2-128s", 16, 7856, "2.16.840.1.101.3.4.3.20", slh_dsa::Sha2_128s),
-    set!(CKP_SLH_DSA_SHAKE_128S, "SLH-DSA-SHAKE-128s", 16, 7856, "2.16.840.1.101.3.4.3.26", slh_dsa::Shake128s),
-    set!(CKP_SLH_DSA_SHA2_128F, "SLH-DSA-SHA2-128f", 16, 17088, "2.16.840.1.101.3.4.3.21", slh_dsa::Sha2_128f),
-    set!(CKP_SLH_DSA_SHAKE_128F, "SLH-DSA-SHAKE-128f", 16, 17088, "2.16.840.1.101.3.4.3.27", slh_dsa::Shake128f),
-    set!(CKP_SLH_DSA_SHA2_192S, "SLH-DSA-SHA2-192s", 24, 16224, "2.16.840.1.101.3.4.3.22", slh_dsa::Sha2_192s),
-    set!(CKP_SLH_DSA_SHAKE_192S, "SLH-DSA-SHAKE-192s", 24, 16224, "2.16.840.1.101.3.4.3.28", slh_dsa::Shake192s),
-    set!(CKP_SLH_DSA_SHA2_192F, "SLH-DSA-SHA2-192f", 24, 35664, "2.16.840.1.101.3.4.3.23", slh_dsa::Sha2_192f),
-    set!(CKP_SLH_DSA_SHAKE_192F, "SLH-DSA-SHAKE-192f", 24, 35664, "2.16.840.1.101.3.4.3.29", slh_dsa::Shake192f),
-    set!(CKP_SLH_DSA_SHA2_256S, "SLH-DSA-SHA2-256s", 32, 29792, "2.16.840.1.101.3.4.3.24", slh_dsa::Sha2_256s),
-    set!(CKP_SLH_DSA_SHAKE_256S, "SLH-DSA-SHAKE-256s", 32, 29792, "2.16.840.1.101.3.4.3.30", slh_dsa::Shake256s),
-    set!(CKP_SLH_DSA_SHA2_256F, "SLH-DSA-SHA2-256f", 32, 49856, "2.16.840.1.101.3.4.3.25", slh_dsa::Sha2_256f),
-    set!(CKP_SLH_DSA_SHAKE_256F, "SLH-DSA-SHAKE-256f", 32, 49856, "2.16.840.1.101.3.4.3.31", slh_dsa::Shake256f),
+    set!(
+        CKP_SLH_DSA_SHA2_128S,
+        "SLH-DSA-SHA2-128s",
+        16,
+        7856,
+        "2.16.840.1.101.3.4.3.20",
+        slh_dsa::Sha2_128s
+    ),
+    set!(
+        CKP_SLH_DSA_SHAKE_128S,
+        "SLH-DSA-SHAKE-128s",
+        16,
+        7856,
+        "2.16.840.1.101.3.4.3.26",
+        slh_dsa::Shake128s
+    ),
+    set!(
+        CKP_SLH_DSA_SHA2_128F,
+        "SLH-DSA-SHA2-128f",
+        16,
+        17088,
+        "2.16.840.1.101.3.4.3.21",
+        slh_dsa::Sha2_128f
+    ),
+    set!(
+        CKP_SLH_DSA_SHAKE_128F,
+        "SLH-DSA-SHAKE-128f",
+        16,
+        17088,
+        "2.16.840.1.101.3.4.3.27",
+        slh_dsa::Shake128f
+    ),
+    set!(
+        CKP_SLH_DSA_SHA2_192S,
+        "SLH-DSA-SHA2-192s",
+        24,
+        16224,
+        "2.16.840.1.101.3.4.3.22",
+        slh_dsa::Sha2_192s
+    ),
+    set!(
+        CKP_SLH_DSA_SHAKE_192S,
+        "SLH-DSA-SHAKE-192s",
+        24,
+        16224,
+        "2.16.840.1.101.3.4.3.28",
+        slh_dsa::Shake192s
+    ),
+    set!(
+        CKP_SLH_DSA_SHA2_192F,
+        "SLH-DSA-SHA2-192f",
+        24,
+        35664,
+        "2.16.840.1.101.3.4.3.23",
+        slh_dsa::Sha2_192f
+    ),
+    set!(
+        CKP_SLH_DSA_SHAKE_192F,
+        "SLH-DSA-SHAKE-192f",
+        24,
+        35664,
+        "2.16.840.1.101.3.4.3.29",
+        slh_dsa::Shake192f
+    ),
+    set!(
+        CKP_SLH_DSA_SHA2_256S,
+        "SLH-DSA-SHA2-256s",
+        32,
+        29792,
+        "2.16.840.1.101.3.4.3.24",
+        slh_dsa::Sha2_256s
+    ),
+    set!(
+        CKP_SLH_DSA_SHAKE_256S,
+        "SLH-DSA-SHAKE-256s",
+        32,
+        29792,
+        "2.16.840.1.101.3.4.3.30",
+        slh_dsa::Shake256s
+    ),
+    set!(
+        CKP_SLH_DSA_SHA2_256F,
+        "SLH-DSA-SHA2-256f",
+        32,
+        49856,
+        "2.16.840.1.101.3.4.3.25",
+        slh_dsa::Sha2_256f
+    ),
+    set!(
+        CKP_SLH_DSA_SHAKE_256F,
+        "SLH-DSA-SHAKE-256f",
+        32,
+        49856,
+        "2.16.840.1.101.3.4.3.31",
+        slh_dsa::Shake256f
+    ),
 ];
 
 /// Public keys are 2n bytes: 32 (n = 16) to 64 (n = 32), the key sizes
@@ -112,7 +199,12 @@ impl Set {
 
     /// slh_sign_internal (Alg. 19) over the concatenation of `message`;
     /// `opt_rand` None is deterministic signing (addrnd = PK.seed).
-    pub(super) fn sign(&self, sk: &[u8], message: &[&[u8]], opt_rand: Option<&[u8]>) -> Result<Vec<u8>> {
+    pub(super) fn sign(
+        &self,
+        sk: &[u8],
+        message: &[&[u8]],
+        opt_rand: Option<&[u8]>,
+    ) -> Result<Vec<u8>> {
         if sk.len() != self.sk_len() {
             return Err(Ckr::KEY_SIZE_RANGE);
         }
@@ -169,7 +261,11 @@ pub(super) fn of_key(key: &Attributes, class: CK_OBJECT_CLASS) -> Result<(&'stat
     let ckp = key.ulong(CKA_PARAMETER_SET)?.ok_or(Ckr::GENERAL_ERROR)?;
     let set = Set::by_ckp(ckp).ok_or(PARAMETER_SET_NOT_SUPPORTED)?;
     let value = key.get(CKA_VALUE).ok_or(Ckr::GENERAL_ERROR)?;
-    let expected = if class == CKO_PRIVATE_KEY { set.sk_len() } else { set.pk_len() };
+    let expected = if class == CKO_PRIVATE_KEY {
+        set.sk_len()
+    } else {
+        set.pk_len()
+    };
     if value.len() != expected {
         return Err(Ckr::KEY_SIZE_RANGE);
     }

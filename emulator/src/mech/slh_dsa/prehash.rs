@@ -49,7 +49,8 @@ fn fixed<D: sha2::Digest + FixedOutputReset + Send + 'static>() -> Box<dyn Diges
     Box::new(Fixed(D::new()))
 }
 
-fn xof<X: Default + Update + ExtendableOutputReset + Send + 'static, const N: usize>() -> Box<dyn Digest> {
+fn xof<X: Default + Update + ExtendableOutputReset + Send + 'static, const N: usize>(
+) -> Box<dyn Digest> {
     Box::new(Xof::<X, N>(X::default()))
 }
 
@@ -67,16 +68,76 @@ macro_rules! prehash {
 }
 
 pub(super) static PREHASHES: [PreHash; 10] = [
-    prehash!(CKM_SHA224, CKM_HASH_SLH_DSA_SHA224, 0x04, 28, fixed::<sha2::Sha224>),
-    prehash!(CKM_SHA256, CKM_HASH_SLH_DSA_SHA256, 0x01, 32, fixed::<sha2::Sha256>),
-    prehash!(CKM_SHA384, CKM_HASH_SLH_DSA_SHA384, 0x02, 48, fixed::<sha2::Sha384>),
-    prehash!(CKM_SHA512, CKM_HASH_SLH_DSA_SHA512, 0x03, 64, fixed::<sha2::Sha512>),
-    prehash!(CKM_SHA3_224, CKM_HASH_SLH_DSA_SHA3_224, 0x07, 28, fixed::<sha3::Sha3_224>),
-    prehash!(CKM_SHA3_256, CKM_HASH_SLH_DSA_SHA3_256, 0x08, 32, fixed::<sha3::Sha3_256>),
-    prehash!(CKM_SHA3_384, CKM_HASH_SLH_DSA_SHA3_384, 0x09, 48, fixed::<sha3::Sha3_384>),
-    prehash!(CKM_SHA3_512, CKM_HASH_SLH_DSA_SHA3_512, 0x0A, 64, fixed::<sha3::Sha3_512>),
-    prehash!(CKM_SHAKE_128_KEY_DERIVATION, CKM_HASH_SLH_DSA_SHAKE128, 0x0B, 32, xof::<sha3::Shake128, 32>),
-    prehash!(CKM_SHAKE_256_KEY_DERIVATION, CKM_HASH_SLH_DSA_SHAKE256, 0x0C, 64, xof::<sha3::Shake256, 64>),
+    prehash!(
+        CKM_SHA224,
+        CKM_HASH_SLH_DSA_SHA224,
+        0x04,
+        28,
+        fixed::<sha2::Sha224>
+    ),
+    prehash!(
+        CKM_SHA256,
+        CKM_HASH_SLH_DSA_SHA256,
+        0x01,
+        32,
+        fixed::<sha2::Sha256>
+    ),
+    prehash!(
+        CKM_SHA384,
+        CKM_HASH_SLH_DSA_SHA384,
+        0x02,
+        48,
+        fixed::<sha2::Sha384>
+    ),
+    prehash!(
+        CKM_SHA512,
+        CKM_HASH_SLH_DSA_SHA512,
+        0x03,
+        64,
+        fixed::<sha2::Sha512>
+    ),
+    prehash!(
+        CKM_SHA3_224,
+        CKM_HASH_SLH_DSA_SHA3_224,
+        0x07,
+        28,
+        fixed::<sha3::Sha3_224>
+    ),
+    prehash!(
+        CKM_SHA3_256,
+        CKM_HASH_SLH_DSA_SHA3_256,
+        0x08,
+        32,
+        fixed::<sha3::Sha3_256>
+    ),
+    prehash!(
+        CKM_SHA3_384,
+        CKM_HASH_SLH_DSA_SHA3_384,
+        0x09,
+        48,
+        fixed::<sha3::Sha3_384>
+    ),
+    prehash!(
+        CKM_SHA3_512,
+        CKM_HASH_SLH_DSA_SHA3_512,
+        0x0A,
+        64,
+        fixed::<sha3::Sha3_512>
+    ),
+    prehash!(
+        CKM_SHAKE_128_KEY_DERIVATION,
+        CKM_HASH_SLH_DSA_SHAKE128,
+        0x0B,
+        32,
+        xof::<sha3::Shake128, 32>
+    ),
+    prehash!(
+        CKM_SHAKE_256_KEY_DERIVATION,
+        CKM_HASH_SLH_DSA_SHAKE256,
+        0x0C,
+        64,
+        xof::<sha3::Shake256, 64>
+    ),
 ];
 
 impl PreHash {
@@ -91,6 +152,18 @@ impl PreHash {
 
     /// The DER encoding of the OID (tag, length, contents), as M' carries it.
     pub(super) fn oid_der(&self) -> [u8; 11] {
-        [0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, self.oid_arc]
+        [
+            0x06,
+            0x09,
+            0x60,
+            0x86,
+            0x48,
+            0x01,
+            0x65,
+            0x03,
+            0x04,
+            0x02,
+            self.oid_arc,
+        ]
     }
 }

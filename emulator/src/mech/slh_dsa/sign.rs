@@ -44,9 +44,15 @@ enum Input {
     /// hashes R with M again), so a multi-part message must be buffered.
     Message(Value),
     /// The caller's digest, checked against the hash's length.
-    Digest { prehash: &'static PreHash, digest: Vec<u8> },
+    Digest {
+        prehash: &'static PreHash,
+        digest: Vec<u8>,
+    },
     /// The token's running hash: streams.
-    Hashing { prehash: &'static PreHash, state: Box<dyn Digest> },
+    Hashing {
+        prehash: &'static PreHash,
+        state: Box<dyn Digest>,
+    },
 }
 
 impl Input {
@@ -73,7 +79,9 @@ impl Input {
                 Ok(Tail::Hashed(prehash.oid_der(), std::mem::take(digest)))
             }
             Input::Digest { .. } => Err(Ckr::DATA_LEN_RANGE),
-            Input::Hashing { prehash, state } => Ok(Tail::Hashed(prehash.oid_der(), state.finish())),
+            Input::Hashing { prehash, state } => {
+                Ok(Tail::Hashed(prehash.oid_der(), state.finish()))
+            }
         }
     }
 }
@@ -103,9 +111,20 @@ impl SlhSign {
         let (hedge, context, prehash) = match (self.kind, &m.param) {
             (Kind::Pure, MechParam::None) => (CKH_HEDGE_PREFERRED, Vec::new(), None),
             (Kind::Hashing(p), MechParam::None) => (CKH_HEDGE_PREFERRED, Vec::new(), Some(p)),
-            (Kind::Pure, MechParam::SignContext { hedge, context }) => (*hedge, context.clone(), None),
-            (Kind::Hashing(p), MechParam::SignContext { hedge, context }) => (*hedge, context.clone(), Some(p)),
-            (Kind::Digest, MechParam::HashSignContext { hedge, context, hash }) => {
+            (Kind::Pure, MechParam::SignContext { hedge, context }) => {
+                (*hedge, context.clone(), None)
+            }
+            (Kind::Hashing(p), MechParam::SignContext { hedge, context }) => {
+                (*hedge, context.clone(), Some(p))
+            }
+            (
+                Kind::Digest,
+                MechParam::HashSignContext {
+                    hedge,
+                    context,
+                    hash,
+                },
+            ) => {
                 let p = PreHash::by_hash(*hash).ok_or(Ckr::MECHANISM_PARAM_INVALID)?;
                 (*hedge, context.clone(), Some(p))
             }
@@ -114,7 +133,10 @@ impl SlhSign {
         if context.len() > 255 {
             return Err(Ckr::MECHANISM_PARAM_INVALID);
         }
-        let hedge_known = matches!(hedge, CKH_HEDGE_PREFERRED | CKH_HEDGE_REQUIRED | CKH_DETERMINISTIC_REQUIRED);
+        let hedge_known = matches!(
+            hedge,
+            CKH_HEDGE_PREFERRED | CKH_HEDGE_REQUIRED | CKH_DETERMINISTIC_REQUIRED
+        );
         if signing && !hedge_known {
             return Err(Ckr::MECHANISM_PARAM_INVALID);
         }
@@ -148,7 +170,11 @@ impl MechanismImpl for SlhSign {
         self.name
     }
     fn info(&self) -> CK_MECHANISM_INFO {
-        info(MIN_PUBLIC_KEY_LEN as CK_ULONG, MAX_PUBLIC_KEY_LEN as CK_ULONG, CKF_SIGN | CKF_VERIFY)
+        info(
+            MIN_PUBLIC_KEY_LEN as CK_ULONG,
+            MAX_PUBLIC_KEY_LEN as CK_ULONG,
+            CKF_SIGN | CKF_VERIFY,
+        )
     }
 
     fn sign(&self, m: &Mechanism, key: &Attributes) -> Result<Box<dyn Signer>> {
@@ -197,7 +223,10 @@ impl Signer for SlhSigner {
             rng::fill(&mut r);
             r
         });
-        with_m_prime(&self.context, &tail, |m| self.set.sign(&self.sk, m, addrnd.as_deref().map(Vec::as_slice)))
+        with_m_prime(&self.context, &tail, |m| {
+            self.set
+                .sign(&self.sk, m, addrnd.as_deref().map(Vec::as_slice))
+        })
     }
 }
 
@@ -216,6 +245,8 @@ impl Verifier for SlhVerifier {
 
     fn finish(&mut self, signature: &[u8]) -> Result<()> {
         let tail = self.input.finish()?;
-        with_m_prime(&self.context, &tail, |m| self.set.verify(&self.pk, m, signature))
+        with_m_prime(&self.context, &tail, |m| {
+            self.set.verify(&self.pk, m, signature)
+        })
     }
 }
