@@ -68,6 +68,27 @@ pub enum MechParam {
         hedge: CK_HEDGE_TYPE,
         context: Vec<u8>,
     },
+    /// CK_RSA_PKCS_PSS_PARAMS.
+    Pss {
+        hash: CK_MECHANISM_TYPE,
+        mgf: CK_RSA_PKCS_MGF_TYPE,
+        salt_len: CK_ULONG,
+    },
+    /// CK_RSA_PKCS_OAEP_PARAMS; `label` is the CKZ_DATA_SPECIFIED source
+    /// (empty when none is given).
+    Oaep {
+        hash: CK_MECHANISM_TYPE,
+        mgf: CK_RSA_PKCS_MGF_TYPE,
+        label: Vec<u8>,
+    },
+    /// CK_ECDH1_DERIVE_PARAMS: the peer's public value and the KDF.
+    Ecdh {
+        kdf: CK_EC_KDF_TYPE,
+        shared_data: Vec<u8>,
+        public_data: Vec<u8>,
+    },
+    /// CK_EDDSA_PARAMS (Ed25519ph / Ed25519ctx).
+    EdDsa { prehash: bool, context: Vec<u8> },
     /// CK_HASH_SIGN_ADDITIONAL_CONTEXT (CKM_HASH_ML_DSA, CKM_HASH_SLH_DSA):
     /// the input is a digest made with `hash`.
     HashSignContext {
@@ -213,6 +234,18 @@ pub trait MechanismImpl: Send + Sync {
         _private_key: &Attributes,
         _ciphertext: &[u8],
     ) -> Result<Value> {
+        Err(Ckr::MECHANISM_INVALID)
+    }
+    /// Key derivation (C_DeriveKey) from `base`: return what the mechanism
+    /// supplies to the new key (CKA_VALUE, and CKA_KEY_TYPE when the
+    /// mechanism decides it). The caller's template says the class, key type
+    /// and CKA_VALUE_LEN it wants; the caller has checked CKA_DERIVE.
+    fn derive(
+        &self,
+        _m: &Mechanism,
+        _base: &Attributes,
+        _template: &Attributes,
+    ) -> Result<Attributes> {
         Err(Ckr::MECHANISM_INVALID)
     }
     /// Unwrap to the raw key value.

@@ -127,8 +127,9 @@ impl SoftToken {
         self.insert(access, obj)
     }
 
-    /// C_DeriveKey. CKM_PUB_KEY_FROM_PRIV_KEY computes a private key's public
-    /// half, which reveals nothing secret, so CKA_DERIVE is not required.
+    /// C_DeriveKey. The base key's CKA_DERIVE_TEMPLATE applies; a derived
+    /// secret has been computed, not generated, so it is neither LOCAL nor
+    /// ALWAYS_SENSITIVE.
     pub fn derive_key(
         &self,
         access: Access,
@@ -136,9 +137,31 @@ impl SoftToken {
         base: CK_OBJECT_HANDLE,
         template: &Attributes,
     ) -> Result<CK_OBJECT_HANDLE> {
-        if m.ty != CKM_PUB_KEY_FROM_PRIV_KEY {
-            return Err(Ckr::MECHANISM_INVALID);
+        if m.ty == CKM_PUB_KEY_FROM_PRIV_KEY {
+            return self.public_from_private(access, base, template);
         }
+        let mech = registry().get(m.ty)?;
+        let key = self.key(base, Usage::Derive)?;
+        let mut template = object::with_key_template(&key, CKA_DERIVE_TEMPLATE, template)?;
+        if !template.contains(CKA_CLASS) {
+            template.set_ulong(CKA_CLASS, CKO_SECRET_KEY);
+        }
+        let supplied = mech.derive(m, &key, &template)?;
+        if !template.contains(CKA_KEY_TYPE) && !supplied.contains(CKA_KEY_TYPE) {
+            template.set_ulong(CKA_KEY_TYPE, CKK_GENERIC_SECRET);
+        }
+        let obj = object::build(&template, Origin::Import, &supplied)?;
+        self.insert(access, obj)
+    }
+
+    /// CKM_PUB_KEY_FROM_PRIV_KEY computes a private key's public half, which
+    /// reveals nothing secret, so CKA_DERIVE is not required.
+    fn public_from_private(
+        &self,
+        access: Access,
+        base: CK_OBJECT_HANDLE,
+        template: &Attributes,
+    ) -> Result<CK_OBJECT_HANDLE> {
         let private = self.object(base).map_err(|_| Ckr::KEY_HANDLE_INVALID)?;
         if private.ulong(CKA_CLASS)? != Some(CKO_PRIVATE_KEY) {
             return Err(Ckr::KEY_TYPE_INCONSISTENT);

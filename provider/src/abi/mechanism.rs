@@ -48,6 +48,10 @@ unsafe fn param(ty: CK_MECHANISM_TYPE, p: *const std::ffi::c_void, n: usize) -> 
             CKM_AES_GCM => gcm(p, n),
             CKM_AES_CTR => ctr(p, n),
             t if MAC_GENERAL.contains(&t) => mac_length(p, n),
+            CKM_RSA_PKCS_OAEP => oaep(p, n),
+            t if PSS.contains(&t) => pss(p, n),
+            CKM_ECDH1_DERIVE | CKM_ECDH1_COFACTOR_DERIVE => ecdh(p, n),
+            CKM_EDDSA => eddsa(p, n),
             CKM_HASH_ML_DSA | CKM_HASH_SLH_DSA => hash_sign_context(p, n),
             CKM_ML_DSA | CKM_SLH_DSA => sign_context(p, n),
             CKM_HASH_ML_DSA_SHA224..=CKM_HASH_ML_DSA_SHAKE256 => sign_context(p, n),
@@ -75,6 +79,99 @@ const MAC_GENERAL: &[CK_MECHANISM_TYPE] = &[
     CKM_AES_MAC_GENERAL,
     CKM_AES_CMAC_GENERAL,
 ];
+
+/// Mechanisms whose parameter is CK_RSA_PKCS_PSS_PARAMS.
+const PSS: &[CK_MECHANISM_TYPE] = &[
+    CKM_RSA_PKCS_PSS,
+    CKM_SHA1_RSA_PKCS_PSS,
+    CKM_SHA224_RSA_PKCS_PSS,
+    CKM_SHA256_RSA_PKCS_PSS,
+    CKM_SHA384_RSA_PKCS_PSS,
+    CKM_SHA512_RSA_PKCS_PSS,
+    CKM_SHA3_224_RSA_PKCS_PSS,
+    CKM_SHA3_256_RSA_PKCS_PSS,
+    CKM_SHA3_384_RSA_PKCS_PSS,
+    CKM_SHA3_512_RSA_PKCS_PSS,
+];
+
+/// Read a struct parameter of exactly its own size.
+///
+/// # Safety
+/// As [`param`].
+unsafe fn exact<T: Copy>(p: *const std::ffi::c_void, n: usize) -> Result<T> {
+    if n != size_of::<T>() {
+        return Err(Ckr::MECHANISM_PARAM_INVALID);
+    }
+    // SAFETY: the length matches, so the struct is readable.
+    unsafe { read(p.cast::<T>()) }
+}
+
+/// CK_RSA_PKCS_PSS_PARAMS.
+///
+/// # Safety
+/// As [`param`].
+unsafe fn pss(p: *const std::ffi::c_void, n: usize) -> Result<MechParam> {
+    // SAFETY: forwarded.
+    let c: CK_RSA_PKCS_PSS_PARAMS = unsafe { exact(p, n)? };
+    Ok(MechParam::Pss {
+        hash: c.hashAlg,
+        mgf: c.mgf,
+        salt_len: c.sLen,
+    })
+}
+
+/// CK_RSA_PKCS_OAEP_PARAMS. The label is the CKZ_DATA_SPECIFIED source; no
+/// source (0) means an empty label, as clients send it.
+///
+/// # Safety
+/// As [`param`].
+unsafe fn oaep(p: *const std::ffi::c_void, n: usize) -> Result<MechParam> {
+    // SAFETY: forwarded; the source buffer is readable by contract.
+    unsafe {
+        let c: CK_RSA_PKCS_OAEP_PARAMS = exact(p, n)?;
+        let label = match c.source {
+            CKZ_DATA_SPECIFIED => context(c.pSourceData.cast(), c.ulSourceDataLen)?,
+            0 if c.ulSourceDataLen == 0 => Vec::new(),
+            _ => return Err(Ckr::MECHANISM_PARAM_INVALID),
+        };
+        Ok(MechParam::Oaep {
+            hash: c.hashAlg,
+            mgf: c.mgf,
+            label,
+        })
+    }
+}
+
+/// CK_ECDH1_DERIVE_PARAMS.
+///
+/// # Safety
+/// As [`param`].
+unsafe fn ecdh(p: *const std::ffi::c_void, n: usize) -> Result<MechParam> {
+    // SAFETY: forwarded; the buffers are readable by contract.
+    unsafe {
+        let c: CK_ECDH1_DERIVE_PARAMS = exact(p, n)?;
+        Ok(MechParam::Ecdh {
+            kdf: c.kdf,
+            shared_data: context(c.pSharedData, c.ulSharedDataLen)?,
+            public_data: context(c.pPublicData, c.ulPublicDataLen)?,
+        })
+    }
+}
+
+/// CK_EDDSA_PARAMS.
+///
+/// # Safety
+/// As [`param`].
+unsafe fn eddsa(p: *const std::ffi::c_void, n: usize) -> Result<MechParam> {
+    // SAFETY: forwarded; the context is readable by contract.
+    unsafe {
+        let c: CK_EDDSA_PARAMS = exact(p, n)?;
+        Ok(MechParam::EdDsa {
+            prehash: c.phFlag != CK_FALSE,
+            context: context(c.pContextData, c.ulContextDataLen)?,
+        })
+    }
+}
 
 /// The PKCS#11 2.40 CK_GCM_PARAMS, without ulIvBits. Java's SunPKCS11 (and
 /// other 2.40-era callers) send this layout first; the length tells them apart.
@@ -126,11 +223,8 @@ unsafe fn gcm(p: *const std::ffi::c_void, n: usize) -> Result<MechParam> {
 /// # Safety
 /// As [`param`].
 unsafe fn ctr(p: *const std::ffi::c_void, n: usize) -> Result<MechParam> {
-    if n != size_of::<CK_AES_CTR_PARAMS>() {
-        return Err(Ckr::MECHANISM_PARAM_INVALID);
-    }
-    // SAFETY: the length matches, so the struct is readable.
-    let c = unsafe { read(p.cast::<CK_AES_CTR_PARAMS>())? };
+    // SAFETY: forwarded.
+    let c: CK_AES_CTR_PARAMS = unsafe { exact(p, n)? };
     Ok(MechParam::Ctr {
         counter_bits: c.ulCounterBits,
         cb: c.cb,
@@ -142,12 +236,9 @@ unsafe fn ctr(p: *const std::ffi::c_void, n: usize) -> Result<MechParam> {
 /// # Safety
 /// As [`param`].
 unsafe fn mac_length(p: *const std::ffi::c_void, n: usize) -> Result<MechParam> {
-    if n != size_of::<CK_MAC_GENERAL_PARAMS>() {
-        return Err(Ckr::MECHANISM_PARAM_INVALID);
-    }
-    // SAFETY: the length matches, so the value is readable.
+    // SAFETY: forwarded.
     Ok(MechParam::Ulong(unsafe {
-        read(p.cast::<CK_MAC_GENERAL_PARAMS>())?
+        exact::<CK_MAC_GENERAL_PARAMS>(p, n)?
     }))
 }
 
@@ -168,12 +259,9 @@ unsafe fn context(p: *mut CK_BYTE, n: CK_ULONG) -> Result<Vec<u8>> {
 /// # Safety
 /// As [`param`].
 unsafe fn sign_context(p: *const std::ffi::c_void, n: usize) -> Result<MechParam> {
-    if n != size_of::<CK_SIGN_ADDITIONAL_CONTEXT>() {
-        return Err(Ckr::MECHANISM_PARAM_INVALID);
-    }
-    // SAFETY: the length matches, so the struct and its context are readable.
+    // SAFETY: forwarded; the context is readable by contract.
     unsafe {
-        let c = read(p.cast::<CK_SIGN_ADDITIONAL_CONTEXT>())?;
+        let c: CK_SIGN_ADDITIONAL_CONTEXT = exact(p, n)?;
         Ok(MechParam::SignContext {
             hedge: c.hedgeVariant,
             context: context(c.pContext, c.ulContextLen)?,
@@ -186,12 +274,9 @@ unsafe fn sign_context(p: *const std::ffi::c_void, n: usize) -> Result<MechParam
 /// # Safety
 /// As [`param`].
 unsafe fn hash_sign_context(p: *const std::ffi::c_void, n: usize) -> Result<MechParam> {
-    if n != size_of::<CK_HASH_SIGN_ADDITIONAL_CONTEXT>() {
-        return Err(Ckr::MECHANISM_PARAM_INVALID);
-    }
-    // SAFETY: the length matches, so the struct and its context are readable.
+    // SAFETY: forwarded; the context is readable by contract.
     unsafe {
-        let c = read(p.cast::<CK_HASH_SIGN_ADDITIONAL_CONTEXT>())?;
+        let c: CK_HASH_SIGN_ADDITIONAL_CONTEXT = exact(p, n)?;
         Ok(MechParam::HashSignContext {
             hedge: c.hedgeVariant,
             context: context(c.pContext, c.ulContextLen)?,
@@ -232,6 +317,52 @@ mod tests {
             param: MechParam::None,
         };
         assert_eq!(unsafe { mechanism(&m) }, Ok(none));
+    }
+
+    #[test]
+    fn rsa_and_ecdh_parameters() {
+        let mut label = *b"label";
+        let oaep = CK_RSA_PKCS_OAEP_PARAMS {
+            hashAlg: CKM_SHA256,
+            mgf: CKG_MGF1_SHA256,
+            source: CKZ_DATA_SPECIFIED,
+            pSourceData: label.as_mut_ptr().cast(),
+            ulSourceDataLen: 5,
+        };
+        let m = mech(CKM_RSA_PKCS_OAEP, &oaep, size_of_val(&oaep)).map(|m| m.param);
+        let want = MechParam::Oaep {
+            hash: CKM_SHA256,
+            mgf: CKG_MGF1_SHA256,
+            label: label.to_vec(),
+        };
+        assert_eq!(m, Ok(want));
+        assert_eq!(
+            mech(CKM_RSA_PKCS_OAEP, &oaep, 8).map(|m| m.param),
+            Err(Ckr::MECHANISM_PARAM_INVALID)
+        );
+        let mut point = [4u8; 65];
+        let ecdh = CK_ECDH1_DERIVE_PARAMS {
+            kdf: CKD_NULL,
+            ulSharedDataLen: 0,
+            pSharedData: null_mut(),
+            ulPublicDataLen: 65,
+            pPublicData: point.as_mut_ptr(),
+        };
+        let m = mech(CKM_ECDH1_DERIVE, &ecdh, size_of_val(&ecdh)).map(|m| m.param);
+        let want = MechParam::Ecdh {
+            kdf: CKD_NULL,
+            shared_data: vec![],
+            public_data: point.to_vec(),
+        };
+        assert_eq!(m, Ok(want));
+        let bad = CK_ECDH1_DERIVE_PARAMS {
+            pPublicData: null_mut(),
+            ..ecdh
+        };
+        assert_eq!(
+            mech(CKM_ECDH1_DERIVE, &bad, size_of_val(&bad)).map(|m| m.param),
+            Err(Ckr::MECHANISM_PARAM_INVALID)
+        );
     }
 
     #[test]
