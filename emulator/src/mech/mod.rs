@@ -14,14 +14,17 @@ mod aes_ctr;
 mod aes_gcm;
 mod asn1;
 mod digest;
+mod ec;
 mod falcon;
 mod generic_secret;
 pub mod health;
 mod hmac;
+mod kdf;
 mod key_wrap;
 mod ml_dsa;
 mod ml_kem;
 pub mod rng;
+mod rsa;
 mod secret;
 mod self_test;
 mod slh_dsa;
@@ -284,6 +287,9 @@ pub fn registry() -> &'static Registry {
         ml_dsa::register(&mut r);
         slh_dsa::register(&mut r);
         falcon::register(&mut r);
+        ec::register(&mut r);
+        rsa::register(&mut r);
+        kdf::register(&mut r);
         r
     })
 }

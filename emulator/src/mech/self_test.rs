@@ -43,6 +43,9 @@ const TESTS: &[(&str, Test)] = &[
     ("ML-DSA", super::ml_dsa::known_answer),
     ("SLH-DSA", super::slh_dsa::known_answer),
     ("Falcon", super::falcon::known_answer),
+    ("EC", super::ec::known_answer),
+    ("RSA", super::rsa::known_answer),
+    ("KDF", super::kdf::known_answer),
 ];
 
 /// Hex constants of this file; a malformed one fails the test that uses it.
