@@ -347,7 +347,8 @@ pub(crate) mod tests {
     fn multi_part_equals_single_part() {
         let k = key(CKK_GENERIC_SECRET, &[0x0b; 20]);
         let data: Vec<u8> = (0..500u32).map(|i| (i * 31 + 7) as u8).collect();
-        for m in registry().iter().filter(|m| m.info().flags & CKF_SIGN != 0) {
+        let hmacs = registry().iter().filter(|m| m.name().contains("_HMAC"));
+        for m in hmacs {
             let param = if m.name().ends_with("_GENERAL") {
                 MechParam::Ulong(10)
             } else {

@@ -327,13 +327,15 @@ mod tests {
 
     #[test]
     fn passes_quickly() {
-        // The first run builds the registry; later runs are what C_Initialize pays.
+        // The first run builds the registry; later runs are what C_Initialize
+        // pays, which must leave most of its 50 ms budget (issue 6) to the
+        // rest of C_Initialize.
         self_test().unwrap();
         let start = Instant::now();
         self_test().unwrap();
         let elapsed = start.elapsed();
         assert!(
-            elapsed < Duration::from_millis(5),
+            elapsed < Duration::from_millis(25),
             "self-test took {elapsed:?}"
         );
         println!("self-test: {elapsed:?}");

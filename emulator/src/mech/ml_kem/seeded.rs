@@ -34,7 +34,9 @@ pub(in crate::mech) trait Scheme: Copy + Send + Sync + 'static {
     fn param(self) -> CK_ULONG;
     /// Its algorithm OID (SPKI and PKCS#8).
     fn oid(self) -> ObjectIdentifier;
+    /// Length of the public key (CKA_VALUE of the public half).
     fn public_len(self) -> usize;
+    /// Length of the expanded private key (CKA_VALUE of the private half).
     fn private_len(self) -> usize;
     /// KeyGen_internal from a seed of `SEED_LEN` bytes: (public key,
     /// expanded private key).
@@ -49,6 +51,7 @@ pub(in crate::mech) trait Scheme: Copy + Send + Sync + 'static {
     fn pairwise_ok(self, public: &[u8], private: &[u8]) -> bool;
 }
 
+/// The parameter set of a CKP_ value, or CKR_PARAMETER_SET_NOT_SUPPORTED.
 fn by_param<S: Scheme>(param: CK_ULONG) -> Result<S> {
     S::ALL
         .into_iter()
@@ -56,6 +59,7 @@ fn by_param<S: Scheme>(param: CK_ULONG) -> Result<S> {
         .ok_or(Ckr(CKR_PARAMETER_SET_NOT_SUPPORTED))
 }
 
+/// The parameter set of an algorithm OID.
 fn by_oid<S: Scheme>(oid: &ObjectIdentifier) -> Option<S> {
     S::ALL.into_iter().find(|s| s.oid() == *oid)
 }
@@ -96,7 +100,9 @@ pub(in crate::mech) fn public_key<S: Scheme>(key: &Attributes) -> Result<(S, &[u
 
 /// A private key object in use: its parameter set, expanded key and seed.
 pub(in crate::mech) struct PrivateKey<'a, S> {
+    /// Its parameter set.
     pub set: S,
+    /// The expanded key.
     pub value: &'a [u8],
     /// CKA_SEED when it is of the scheme's seed length.
     pub seed: Option<&'a [u8]>,
@@ -171,6 +177,7 @@ fn set_public_key_info<S: Scheme>(key: &mut Attributes, set: S, public: &[u8]) -
 pub(in crate::mech) struct Family<S>(PhantomData<S>);
 
 impl<S> Family<S> {
+    /// The family of the scheme `S`.
     pub(in crate::mech) fn new() -> Self {
         Family(PhantomData)
     }
@@ -311,6 +318,7 @@ fn encode_choice(seed: Option<&[u8]>, expanded: &[u8]) -> pkcs8::der::Result<Val
 /// `[0] IMPLICIT`, inside `both` it is a plain OCTET STRING.
 type Choice<'a> = (Option<&'a [u8]>, Option<&'a [u8]>);
 
+/// Parse a private-key CHOICE, all of it.
 fn decode_choice(der: &[u8]) -> pkcs8::der::Result<Choice<'_>> {
     let mut reader = SliceReader::new(der)?;
     let choice = match reader.peek_tag()? {
