@@ -13,6 +13,11 @@ use subtle::ConstantTimeEq;
 /// CKR_PARAMETER_SET_NOT_SUPPORTED (PKCS#11 3.2).
 pub(super) const PARAMETER_SET_NOT_SUPPORTED: Ckr = Ckr(CKR_PARAMETER_SET_NOT_SUPPORTED);
 
+/// slh_sign_internal(sk, M as slices, addrnd); None if sk does not parse.
+type SignFn = fn(&[u8], &[&[u8]], Option<&[u8]>) -> Option<Vec<u8>>;
+/// slh_verify_internal(pk, M as slices, signature).
+type VerifyFn = fn(&[u8], &[&[u8]], &[u8]) -> bool;
+
 /// One FIPS 205 parameter set.
 pub(super) struct Set {
     /// The CKP_SLH_DSA_* value of CKA_PARAMETER_SET.
@@ -25,8 +30,8 @@ pub(super) struct Set {
     /// id-slh-dsa-* (NIST CSOR, RFC 9909), used in SPKI and PKCS#8.
     pub(super) oid: ObjectIdentifier,
     keygen: fn(&[u8], &[u8], &[u8]) -> Value,
-    sign: fn(&[u8], &[&[u8]], Option<&[u8]>) -> Option<Vec<u8>>,
-    verify: fn(&[u8], &[&[u8]], &[u8]) -> bool,
+    sign: SignFn,
+    verify: VerifyFn,
 }
 
 fn keygen<P: ParameterSet>(sk_seed: &[u8], sk_prf: &[u8], pk_seed: &[u8]) -> Value {
