@@ -457,7 +457,12 @@ pub fn sign(h: CK_SESSION_HANDLE, data: &[u8], out: &mut Output) -> Result<()> {
 pub fn sign_update(h: CK_SESSION_HANDLE, data: &[u8]) -> Result<()> {
     let s = session(h)?;
     let mut ops = s.ops()?;
-    feed(&mut ops.sign, |sg| sg.update(data))
+    feed(&mut ops.sign, |sg| {
+        if sg.single_part() {
+            return Err(Ckr::OPERATION_NOT_INITIALIZED);
+        }
+        sg.update(data)
+    })
 }
 
 pub fn sign_final(h: CK_SESSION_HANDLE, out: &mut Output) -> Result<()> {
@@ -489,7 +494,12 @@ pub fn verify(h: CK_SESSION_HANDLE, data: &[u8], signature: &[u8]) -> Result<()>
 pub fn verify_update(h: CK_SESSION_HANDLE, data: &[u8]) -> Result<()> {
     let s = session(h)?;
     let mut ops = s.ops()?;
-    feed(&mut ops.verify, |v| v.update(data))
+    feed(&mut ops.verify, |v| {
+        if v.single_part() {
+            return Err(Ckr::OPERATION_NOT_INITIALIZED);
+        }
+        v.update(data)
+    })
 }
 
 pub fn verify_final(h: CK_SESSION_HANDLE, signature: &[u8]) -> Result<()> {
@@ -529,7 +539,12 @@ pub fn verify_signature(h: CK_SESSION_HANDLE, data: &[u8]) -> Result<()> {
 pub fn verify_signature_update(h: CK_SESSION_HANDLE, data: &[u8]) -> Result<()> {
     let s = session(h)?;
     let mut ops = s.ops()?;
-    feed(&mut ops.verify_signature, |c| c.verifier.update(data))
+    feed(&mut ops.verify_signature, |c| {
+        if c.verifier.single_part() {
+            return Err(Ckr::OPERATION_NOT_INITIALIZED);
+        }
+        c.verifier.update(data)
+    })
 }
 
 pub fn verify_signature_final(h: CK_SESSION_HANDLE) -> Result<()> {

@@ -23,6 +23,7 @@ mod kdf;
 mod key_wrap;
 mod ml_dsa;
 mod ml_kem;
+mod pub_key;
 pub mod rng;
 mod rsa;
 mod secret;
@@ -99,6 +100,51 @@ pub enum MechParam {
         context: Vec<u8>,
         hash: CK_MECHANISM_TYPE,
     },
+    /// CK_HKDF_PARAMS (CKM_HKDF_DERIVE, CKM_HKDF_DATA): `prf` is
+    /// prfHashMechanism (CKM_SHA256, …), `salt` the pSalt bytes of
+    /// CKF_HKDF_SALT_DATA, `salt_key` the hSaltKey of CKF_HKDF_SALT_KEY.
+    Hkdf {
+        extract: bool,
+        expand: bool,
+        prf: CK_MECHANISM_TYPE,
+        salt_type: CK_ULONG,
+        salt: Vec<u8>,
+        salt_key: CK_OBJECT_HANDLE,
+        info: Vec<u8>,
+    },
+    /// CK_SP800_108_KDF_PARAMS (CKM_SP800_108_COUNTER_KDF): the PRF
+    /// (prfType, e.g. CKM_SHA256_HMAC), the PRF input in order, and
+    /// ulAdditionalDerivedKeys.
+    Kbkdf {
+        prf: CK_MECHANISM_TYPE,
+        data: Vec<PrfData>,
+        additional_keys: CK_ULONG,
+    },
+}
+
+/// One CK_PRF_DATA_PARAM of an SP 800-108 KDF; the PRF input is their
+/// concatenation in the caller's order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PrfData {
+    /// CK_SP800_108_ITERATION_VARIABLE with its CK_SP800_108_COUNTER_FORMAT:
+    /// the counter i (from 1) in `width_bits` bits.
+    Counter {
+        little_endian: bool,
+        width_bits: CK_ULONG,
+    },
+    /// CK_SP800_108_DKM_LENGTH with its CK_SP800_108_DKM_LENGTH_FORMAT: the
+    /// length L in bits of the derived keying material.
+    DkmLength {
+        method: CK_SP800_108_DKM_LENGTH_METHOD,
+        little_endian: bool,
+        width_bits: CK_ULONG,
+    },
+    /// CK_SP800_108_BYTE_ARRAY: fixed input bytes (label, context, …).
+    Bytes(Vec<u8>),
+    /// Any other entry (CK_SP800_108_OPTIONAL_COUNTER, CK_SP800_108_KEY_HANDLE,
+    /// an iteration variable without a counter format), by type; the
+    /// mechanism refuses it.
+    Unsupported(CK_PRF_DATA_TYPE),
 }
 
 /// What a key-pair mechanism supplies to each half (CKA_KEY_TYPE,
@@ -158,6 +204,11 @@ pub trait Digest: Send {
 pub trait Signer: Send {
     fn update(&mut self, data: &[u8]) -> Result<()>;
     fn finish(&mut self) -> Result<Vec<u8>>;
+    /// Single-part mechanisms (CKM_HASH_ML_DSA, CKM_HASH_SLH_DSA: the input
+    /// is one digest) refuse C_SignUpdate.
+    fn single_part(&self) -> bool {
+        false
+    }
 }
 
 /// A running verification. `finish` returns Ok(()) only for a valid
@@ -165,6 +216,10 @@ pub trait Signer: Send {
 pub trait Verifier: Send {
     fn update(&mut self, data: &[u8]) -> Result<()>;
     fn finish(&mut self, signature: &[u8]) -> Result<()>;
+    /// As [`Signer::single_part`], for C_VerifyUpdate.
+    fn single_part(&self) -> bool {
+        false
+    }
 }
 
 /// One mechanism. A family module implements the operations it supports; the
@@ -290,6 +345,7 @@ pub fn registry() -> &'static Registry {
         ec::register(&mut r);
         rsa::register(&mut r);
         kdf::register(&mut r);
+        pub_key::register(&mut r);
         r
     })
 }

@@ -323,23 +323,6 @@ fn random() -> Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::{Duration, Instant};
-
-    #[test]
-    fn passes_quickly() {
-        // The first run builds the registry; later runs are what C_Initialize
-        // pays, which must leave most of its 50 ms budget (issue 6) to the
-        // rest of C_Initialize.
-        self_test().unwrap();
-        let start = Instant::now();
-        self_test().unwrap();
-        let elapsed = start.elapsed();
-        assert!(
-            elapsed < Duration::from_millis(50),
-            "self-test took {elapsed:?}"
-        );
-        println!("self-test: {elapsed:?}");
-    }
 
     #[test]
     fn a_wrong_answer_is_detected() {

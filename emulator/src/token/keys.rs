@@ -138,7 +138,7 @@ impl SoftToken {
         template: &Attributes,
     ) -> Result<CK_OBJECT_HANDLE> {
         if m.ty == CKM_PUB_KEY_FROM_PRIV_KEY {
-            return self.public_from_private(access, base, template);
+            return self.public_from_private(access, m, base, template);
         }
         let mech = registry().get(m.ty)?;
         let key = self.key(base, Usage::Derive)?;
@@ -159,22 +159,13 @@ impl SoftToken {
     fn public_from_private(
         &self,
         access: Access,
+        m: &Mechanism,
         base: CK_OBJECT_HANDLE,
         template: &Attributes,
     ) -> Result<CK_OBJECT_HANDLE> {
+        let mech = registry().get(m.ty)?;
         let private = self.object(base).map_err(|_| Ckr::KEY_HANDLE_INVALID)?;
-        if private.ulong(CKA_CLASS)? != Some(CKO_PRIVATE_KEY) {
-            return Err(Ckr::KEY_TYPE_INCONSISTENT);
-        }
-        let key_type = private
-            .ulong(CKA_KEY_TYPE)?
-            .ok_or(Ckr::KEY_TYPE_INCONSISTENT)?;
-        let family = registry()
-            .family(key_type)
-            .ok_or(Ckr::KEY_TYPE_INCONSISTENT)?;
-        let mut supplied = family.public_from_private(&private)?;
-        supplied.set_ulong(CKA_CLASS, CKO_PUBLIC_KEY);
-        supplied.set_ulong(CKA_KEY_TYPE, key_type);
+        let supplied = mech.derive(m, &private, template)?;
         let obj = object::build(template, Origin::Import, &supplied)?;
         self.insert(access, obj)
     }

@@ -190,6 +190,10 @@ impl Signer for Signing {
         self.input.update(data, &self.context, tr)
     }
 
+    fn single_part(&self) -> bool {
+        matches!(self.input, Input::Digest { .. })
+    }
+
     fn finish(&mut self) -> Result<Vec<u8>> {
         let rnd = self.rnd.draw();
         match self.input.finish(&self.context)? {
@@ -223,6 +227,10 @@ impl Verifier for Verifying {
     fn update(&mut self, data: &[u8]) -> Result<()> {
         let public = &self.public;
         self.input.update(data, &self.context, || h64(&[public]))
+    }
+
+    fn single_part(&self) -> bool {
+        matches!(self.input, Input::Digest { .. })
     }
 
     fn finish(&mut self, signature: &[u8]) -> Result<()> {

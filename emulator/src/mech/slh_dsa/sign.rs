@@ -216,6 +216,10 @@ impl Signer for SlhSigner {
         self.input.update(data)
     }
 
+    fn single_part(&self) -> bool {
+        matches!(self.input, Input::Digest { .. })
+    }
+
     fn finish(&mut self) -> Result<Vec<u8>> {
         let tail = self.input.finish()?;
         let addrnd = self.hedged.then(|| {
@@ -241,6 +245,10 @@ struct SlhVerifier {
 impl Verifier for SlhVerifier {
     fn update(&mut self, data: &[u8]) -> Result<()> {
         self.input.update(data)
+    }
+
+    fn single_part(&self) -> bool {
+        matches!(self.input, Input::Digest { .. })
     }
 
     fn finish(&mut self, signature: &[u8]) -> Result<()> {
