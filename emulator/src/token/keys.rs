@@ -143,11 +143,18 @@ impl SoftToken {
         let mech = registry().get(m.ty)?;
         let key = self.key(base, Usage::Derive)?;
         let mut template = object::with_key_template(&key, CKA_DERIVE_TEMPLATE, template)?;
-        if !template.contains(CKA_CLASS) {
-            template.set_ulong(CKA_CLASS, CKO_SECRET_KEY);
-        }
         let supplied = mech.derive(m, &key, &template)?;
-        if !template.contains(CKA_KEY_TYPE) && !supplied.contains(CKA_KEY_TYPE) {
+        // A derived key is a generic secret unless the caller or the
+        // mechanism says otherwise; CKM_HKDF_DATA makes a data object, whose
+        // length the template gave as CKA_VALUE_LEN, which data objects lack.
+        let class = match template.ulong(CKA_CLASS)? {
+            Some(class) => class,
+            None => supplied.ulong(CKA_CLASS)?.unwrap_or(CKO_SECRET_KEY),
+        };
+        template.set_ulong(CKA_CLASS, class);
+        if class == CKO_DATA {
+            template.remove(CKA_VALUE_LEN);
+        } else if !template.contains(CKA_KEY_TYPE) && !supplied.contains(CKA_KEY_TYPE) {
             template.set_ulong(CKA_KEY_TYPE, CKK_GENERIC_SECRET);
         }
         let obj = object::build(&template, Origin::Import, &supplied)?;

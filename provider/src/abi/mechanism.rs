@@ -3,7 +3,7 @@
 
 use super::convert::{bytes, len, read, ulong};
 use cryptoki_sys::*;
-use qrc_emulator::mech::{MechParam, Mechanism};
+use qrc_emulator::mech::{MechParam, Mechanism, PrfData};
 use qrc_emulator::{Ckr, Result};
 use std::mem::size_of;
 
@@ -52,6 +52,8 @@ unsafe fn param(ty: CK_MECHANISM_TYPE, p: *const std::ffi::c_void, n: usize) -> 
             t if PSS.contains(&t) => pss(p, n),
             CKM_ECDH1_DERIVE | CKM_ECDH1_COFACTOR_DERIVE => ecdh(p, n),
             CKM_EDDSA => eddsa(p, n),
+            CKM_HKDF_DERIVE | CKM_HKDF_DATA => hkdf(p, n),
+            CKM_SP800_108_COUNTER_KDF => kbkdf(p, n),
             CKM_HASH_ML_DSA | CKM_HASH_SLH_DSA => hash_sign_context(p, n),
             CKM_ML_DSA | CKM_SLH_DSA => sign_context(p, n),
             CKM_HASH_ML_DSA_SHA224..=CKM_HASH_ML_DSA_SHAKE256 => sign_context(p, n),
@@ -169,6 +171,99 @@ unsafe fn eddsa(p: *const std::ffi::c_void, n: usize) -> Result<MechParam> {
         Ok(MechParam::EdDsa {
             prehash: c.phFlag != CK_FALSE,
             context: context(c.pContextData, c.ulContextDataLen)?,
+        })
+    }
+}
+
+/// CK_HKDF_PARAMS, exact size. The salt bytes are read unless the salt is
+/// a key (CKF_HKDF_SALT_KEY, whose pSalt is unused); which combinations are
+/// valid is the mechanism's to decide.
+///
+/// # Safety
+/// As [`param`].
+unsafe fn hkdf(p: *const std::ffi::c_void, n: usize) -> Result<MechParam> {
+    // SAFETY: forwarded; the salt and info buffers are readable by contract.
+    unsafe {
+        let c: CK_HKDF_PARAMS = exact(p, n)?;
+        let salt = match c.ulSaltType {
+            CKF_HKDF_SALT_KEY => Vec::new(),
+            _ => context(c.pSalt, c.ulSaltLen)?,
+        };
+        Ok(MechParam::Hkdf {
+            extract: c.bExtract != CK_FALSE,
+            expand: c.bExpand != CK_FALSE,
+            prf: c.prfHashMechanism,
+            salt_type: c.ulSaltType,
+            salt,
+            salt_key: c.hSaltKey,
+            info: context(c.pInfo, c.ulInfoLen)?,
+        })
+    }
+}
+
+/// More CK_PRF_DATA_PARAM entries than any real layout has (counter, DKM
+/// length, label, separator, context, …); a larger count is refused before
+/// anything is allocated for it.
+const MAX_PRF_DATA: usize = 64;
+
+/// CK_SP800_108_KDF_PARAMS, exact size, with its CK_PRF_DATA_PARAM array.
+///
+/// # Safety
+/// As [`param`]: pDataParams holds ulNumberOfDataParams readable entries,
+/// each with a readable pValue of ulValueLen bytes.
+unsafe fn kbkdf(p: *const std::ffi::c_void, n: usize) -> Result<MechParam> {
+    // SAFETY: forwarded; the array and its values are readable by contract.
+    unsafe {
+        let c: CK_SP800_108_KDF_PARAMS = exact(p, n)?;
+        let count = len(c.ulNumberOfDataParams)?;
+        if count > MAX_PRF_DATA || (count > 0 && c.pDataParams.is_null()) {
+            return Err(Ckr::MECHANISM_PARAM_INVALID);
+        }
+        let data = (0..count)
+            .map(|i| prf_data(read(c.pDataParams.add(i).cast_const())?))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(MechParam::Kbkdf {
+            prf: c.prfType,
+            data,
+            additional_keys: c.ulAdditionalDerivedKeys,
+        })
+    }
+}
+
+/// One CK_PRF_DATA_PARAM: a counter or DKM length with its format structure
+/// (of exactly that size), or a byte array. Other types, and an iteration
+/// variable without a counter format, are passed on as unsupported for the
+/// mechanism to refuse.
+///
+/// # Safety
+/// A non-NULL `d.pValue` is readable for `d.ulValueLen` bytes.
+unsafe fn prf_data(d: CK_PRF_DATA_PARAM) -> Result<PrfData> {
+    // SAFETY: each struct read is of a non-NULL value of exactly its size;
+    // the byte array is readable by contract.
+    unsafe {
+        let sized = |size: usize| !d.pValue.is_null() && len(d.ulValueLen) == Ok(size);
+        Ok(match d.type_ {
+            CK_SP800_108_ITERATION_VARIABLE if d.pValue.is_null() => PrfData::Unsupported(d.type_),
+            CK_SP800_108_ITERATION_VARIABLE if sized(size_of::<CK_SP800_108_COUNTER_FORMAT>()) => {
+                let f: CK_SP800_108_COUNTER_FORMAT = read(d.pValue.cast_const().cast())?;
+                PrfData::Counter {
+                    little_endian: f.bLittleEndian != CK_FALSE,
+                    width_bits: f.ulWidthInBits,
+                }
+            }
+            CK_SP800_108_DKM_LENGTH if sized(size_of::<CK_SP800_108_DKM_LENGTH_FORMAT>()) => {
+                let f: CK_SP800_108_DKM_LENGTH_FORMAT = read(d.pValue.cast_const().cast())?;
+                PrfData::DkmLength {
+                    method: f.dkmLengthMethod,
+                    little_endian: f.bLittleEndian != CK_FALSE,
+                    width_bits: f.ulWidthInBits,
+                }
+            }
+            CK_SP800_108_ITERATION_VARIABLE | CK_SP800_108_DKM_LENGTH => {
+                return Err(Ckr::MECHANISM_PARAM_INVALID)
+            }
+            CK_SP800_108_BYTE_ARRAY => PrfData::Bytes(context(d.pValue.cast(), d.ulValueLen)?),
+            other => PrfData::Unsupported(other),
         })
     }
 }
@@ -464,6 +559,165 @@ mod tests {
         assert_eq!(
             mech(CKM_SHA256_HMAC_GENERAL, &l, 4),
             Err(Ckr::MECHANISM_PARAM_INVALID)
+        );
+    }
+    #[test]
+    fn hkdf_parameters() {
+        let (mut salt, mut info) = (*b"salt", *b"info");
+        let c = CK_HKDF_PARAMS {
+            bExtract: CK_TRUE,
+            bExpand: CK_FALSE,
+            prfHashMechanism: CKM_SHA384,
+            ulSaltType: CKF_HKDF_SALT_DATA,
+            pSalt: salt.as_mut_ptr(),
+            ulSaltLen: 4,
+            hSaltKey: 0,
+            pInfo: info.as_mut_ptr(),
+            ulInfoLen: 4,
+        };
+        let want = MechParam::Hkdf {
+            extract: true,
+            expand: false,
+            prf: CKM_SHA384,
+            salt_type: CKF_HKDF_SALT_DATA,
+            salt: salt.to_vec(),
+            salt_key: 0,
+            info: info.to_vec(),
+        };
+        let n = size_of::<CK_HKDF_PARAMS>();
+        assert_eq!(
+            mech(CKM_HKDF_DERIVE, &c, n).map(|m| m.param),
+            Ok(want.clone())
+        );
+        assert_eq!(mech(CKM_HKDF_DATA, &c, n).map(|m| m.param), Ok(want));
+        // A key salt: pSalt is not read, the handle is passed on.
+        let key_salt = CK_HKDF_PARAMS {
+            ulSaltType: CKF_HKDF_SALT_KEY,
+            pSalt: 8 as *mut CK_BYTE,
+            ulSaltLen: 99,
+            hSaltKey: 7,
+            pInfo: null_mut(),
+            ulInfoLen: 0,
+            ..c
+        };
+        let got = mech(CKM_HKDF_DERIVE, &key_salt, n).map(|m| m.param);
+        assert!(matches!(
+            got,
+            Ok(MechParam::Hkdf { salt_key: 7, ref salt, ref info, .. }) if salt.is_empty() && info.is_empty()
+        ));
+        let no_info = CK_HKDF_PARAMS {
+            pInfo: null_mut(),
+            ..c
+        };
+        assert_eq!(
+            mech(CKM_HKDF_DERIVE, &no_info, n),
+            Err(Ckr::MECHANISM_PARAM_INVALID)
+        );
+        assert_eq!(
+            mech(CKM_HKDF_DERIVE, &c, n - 8),
+            Err(Ckr::MECHANISM_PARAM_INVALID)
+        );
+    }
+
+    #[test]
+    fn sp800_108_parameters() {
+        let mut counter = CK_SP800_108_COUNTER_FORMAT {
+            bLittleEndian: CK_FALSE,
+            ulWidthInBits: 32,
+        };
+        let mut dkm = CK_SP800_108_DKM_LENGTH_FORMAT {
+            dkmLengthMethod: CK_SP800_108_DKM_LENGTH_SUM_OF_KEYS,
+            bLittleEndian: CK_TRUE,
+            ulWidthInBits: 16,
+        };
+        let mut label = *b"label";
+        let entry = |type_, p: *mut std::ffi::c_void, n: usize| CK_PRF_DATA_PARAM {
+            type_,
+            pValue: p,
+            ulValueLen: n as CK_ULONG,
+        };
+        let mut data = [
+            entry(
+                CK_SP800_108_ITERATION_VARIABLE,
+                (&mut counter as *mut CK_SP800_108_COUNTER_FORMAT).cast(),
+                size_of::<CK_SP800_108_COUNTER_FORMAT>(),
+            ),
+            entry(CK_SP800_108_BYTE_ARRAY, label.as_mut_ptr().cast(), 5),
+            entry(
+                CK_SP800_108_DKM_LENGTH,
+                (&mut dkm as *mut CK_SP800_108_DKM_LENGTH_FORMAT).cast(),
+                size_of::<CK_SP800_108_DKM_LENGTH_FORMAT>(),
+            ),
+            entry(CK_SP800_108_KEY_HANDLE, null_mut(), 0),
+            entry(CK_SP800_108_ITERATION_VARIABLE, null_mut(), 0),
+        ];
+        let c = CK_SP800_108_KDF_PARAMS {
+            prfType: CKM_SHA256_HMAC,
+            ulNumberOfDataParams: data.len() as CK_ULONG,
+            pDataParams: data.as_mut_ptr(),
+            ulAdditionalDerivedKeys: 0,
+            pAdditionalDerivedKeys: null_mut(),
+        };
+        let n = size_of::<CK_SP800_108_KDF_PARAMS>();
+        let want = MechParam::Kbkdf {
+            prf: CKM_SHA256_HMAC,
+            data: vec![
+                PrfData::Counter {
+                    little_endian: false,
+                    width_bits: 32,
+                },
+                PrfData::Bytes(label.to_vec()),
+                PrfData::DkmLength {
+                    method: CK_SP800_108_DKM_LENGTH_SUM_OF_KEYS,
+                    little_endian: true,
+                    width_bits: 16,
+                },
+                PrfData::Unsupported(CK_SP800_108_KEY_HANDLE),
+                PrfData::Unsupported(CK_SP800_108_ITERATION_VARIABLE),
+            ],
+            additional_keys: 0,
+        };
+        assert_eq!(
+            mech(CKM_SP800_108_COUNTER_KDF, &c, n).map(|m| m.param),
+            Ok(want)
+        );
+        // A format structure of the wrong size, a NULL array, too many entries.
+        // SAFETY: the first entry of the live array `c` points to.
+        unsafe { (*c.pDataParams).ulValueLen = 8 };
+        assert_eq!(
+            mech(CKM_SP800_108_COUNTER_KDF, &c, n),
+            Err(Ckr::MECHANISM_PARAM_INVALID)
+        );
+        let no_array = CK_SP800_108_KDF_PARAMS {
+            pDataParams: null_mut(),
+            ..c
+        };
+        assert_eq!(
+            mech(CKM_SP800_108_COUNTER_KDF, &no_array, n),
+            Err(Ckr::MECHANISM_PARAM_INVALID)
+        );
+        let huge = CK_SP800_108_KDF_PARAMS {
+            ulNumberOfDataParams: 1 << 20,
+            ..c
+        };
+        assert_eq!(
+            mech(CKM_SP800_108_COUNTER_KDF, &huge, n),
+            Err(Ckr::MECHANISM_PARAM_INVALID)
+        );
+        let empty = CK_SP800_108_KDF_PARAMS {
+            ulNumberOfDataParams: 0,
+            pDataParams: null_mut(),
+            ulAdditionalDerivedKeys: 2,
+            ..c
+        };
+        let got = mech(CKM_SP800_108_COUNTER_KDF, &empty, n).map(|m| m.param);
+        assert_eq!(
+            got,
+            Ok(MechParam::Kbkdf {
+                prf: CKM_SHA256_HMAC,
+                data: vec![],
+                additional_keys: 2,
+            })
         );
     }
 }

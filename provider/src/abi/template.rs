@@ -63,7 +63,7 @@ fn is_template(ty: CK_ATTRIBUTE_TYPE) -> bool {
 /// The number of CK_ATTRIBUTEs a template attribute's ulValueLen holds.
 fn nested_count(value_len: CK_ULONG) -> Result<CK_ULONG> {
     let size = ulong(size_of::<CK_ATTRIBUTE>());
-    if value_len % size != 0 {
+    if !value_len.is_multiple_of(size) {
         return Err(Ckr::ATTRIBUTE_VALUE_INVALID);
     }
     Ok(value_len / size)
