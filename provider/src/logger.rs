@@ -7,8 +7,10 @@ use std::io::Write;
 struct Stderr;
 
 impl Log for Stderr {
+    /// Only the module's own records: a dependency's debug output (sled's
+    /// page-cache chatter) is not the operator's business.
     fn enabled(&self, metadata: &Metadata) -> bool {
-        metadata.level() <= log::max_level()
+        metadata.level() <= log::max_level() && metadata.target().starts_with("qrc")
     }
 
     fn log(&self, record: &Record) {

@@ -1,5 +1,6 @@
-//! CKM_GENERIC_SECRET_KEY_GEN: random keys of any length from 1 to 512 bytes,
-//! for HMAC and key derivation.
+//! Random secret keys of any length from 1 to 512 bytes, for HMAC and key
+//! derivation: CKM_GENERIC_SECRET_KEY_GEN and the per-hash HMAC key
+//! generators (CKM_SHA256_KEY_GEN makes a CKK_SHA256_HMAC key, …).
 
 use super::secret::{self, check_template_key_type, no_param, value_len};
 use super::{info, Mechanism, MechanismImpl, Registry};
@@ -10,30 +11,68 @@ use cryptoki_sys::*;
 /// Key lengths in bytes (CKA_VALUE_LEN).
 const MAX_LEN: usize = 512;
 
-/// CKM_GENERIC_SECRET_KEY_GEN.
-struct GenericSecretKeyGen;
+/// A generator of random keys of one key type.
+struct SecretKeyGen {
+    ty: CK_MECHANISM_TYPE,
+    name: &'static str,
+    key_type: CK_KEY_TYPE,
+}
 
-impl MechanismImpl for GenericSecretKeyGen {
+impl MechanismImpl for SecretKeyGen {
     fn ty(&self) -> CK_MECHANISM_TYPE {
-        CKM_GENERIC_SECRET_KEY_GEN
+        self.ty
     }
     fn name(&self) -> &'static str {
-        "CKM_GENERIC_SECRET_KEY_GEN"
+        self.name
     }
     fn info(&self) -> CK_MECHANISM_INFO {
-        // PKCS#11 gives this mechanism's key sizes in bits.
+        // PKCS#11 gives these mechanisms' key sizes in bits.
         info(8, (MAX_LEN * 8) as CK_ULONG, CKF_GENERATE)
     }
     fn generate_key(&self, m: &Mechanism, template: &Attributes) -> Result<Attributes> {
         no_param(m)?;
-        check_template_key_type(template, CKK_GENERIC_SECRET)?;
+        check_template_key_type(template, self.key_type)?;
         let len = value_len(template, 1..=MAX_LEN)?;
-        Ok(secret::random_key(CKK_GENERIC_SECRET, len))
+        Ok(secret::random_key(self.key_type, len))
     }
 }
 
 pub(crate) fn register(r: &mut Registry) {
-    r.add(GenericSecretKeyGen);
+    let generators = [
+        (
+            CKM_GENERIC_SECRET_KEY_GEN,
+            "CKM_GENERIC_SECRET_KEY_GEN",
+            CKK_GENERIC_SECRET,
+        ),
+        (CKM_SHA_1_KEY_GEN, "CKM_SHA_1_KEY_GEN", CKK_SHA_1_HMAC),
+        (CKM_SHA224_KEY_GEN, "CKM_SHA224_KEY_GEN", CKK_SHA224_HMAC),
+        (CKM_SHA256_KEY_GEN, "CKM_SHA256_KEY_GEN", CKK_SHA256_HMAC),
+        (CKM_SHA384_KEY_GEN, "CKM_SHA384_KEY_GEN", CKK_SHA384_HMAC),
+        (CKM_SHA512_KEY_GEN, "CKM_SHA512_KEY_GEN", CKK_SHA512_HMAC),
+        (
+            CKM_SHA3_224_KEY_GEN,
+            "CKM_SHA3_224_KEY_GEN",
+            CKK_SHA3_224_HMAC,
+        ),
+        (
+            CKM_SHA3_256_KEY_GEN,
+            "CKM_SHA3_256_KEY_GEN",
+            CKK_SHA3_256_HMAC,
+        ),
+        (
+            CKM_SHA3_384_KEY_GEN,
+            "CKM_SHA3_384_KEY_GEN",
+            CKK_SHA3_384_HMAC,
+        ),
+        (
+            CKM_SHA3_512_KEY_GEN,
+            "CKM_SHA3_512_KEY_GEN",
+            CKK_SHA3_512_HMAC,
+        ),
+    ];
+    for (ty, name, key_type) in generators {
+        r.add(SecretKeyGen { ty, name, key_type });
+    }
 }
 
 #[cfg(test)]
@@ -88,5 +127,23 @@ mod tests {
             Some(Ckr::MECHANISM_PARAM_INVALID)
         );
         assert_eq!(keygen.info().ulMaxKeySize, 4096);
+    }
+
+    #[test]
+    fn hmac_key_generators_make_their_key_type() {
+        let keygen = registry().get(CKM_SHA256_KEY_GEN).unwrap();
+        let m = Mechanism {
+            ty: CKM_SHA256_KEY_GEN,
+            param: MechParam::None,
+        };
+        let mut t = Attributes::new();
+        t.set_ulong(CKA_VALUE_LEN, 32);
+        let a = keygen.generate_key(&m, &t).unwrap();
+        assert_eq!(a.ulong(CKA_KEY_TYPE).unwrap(), Some(CKK_SHA256_HMAC));
+        t.set_ulong(CKA_KEY_TYPE, CKK_GENERIC_SECRET);
+        assert_eq!(
+            keygen.generate_key(&m, &t).err(),
+            Some(Ckr::TEMPLATE_INCONSISTENT)
+        );
     }
 }

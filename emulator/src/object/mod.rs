@@ -56,8 +56,12 @@ impl Schema {
                         }
                         (CKO_PUBLIC_KEY, CKK_RSA) => (PUBLIC_KEY, RSA_PUBLIC, none),
                         (CKO_PRIVATE_KEY, CKK_RSA) => (PRIVATE_KEY, RSA_PRIVATE, none),
-                        (CKO_PUBLIC_KEY, CKK_EC) => (PUBLIC_KEY, EC_PUBLIC, none),
-                        (CKO_PRIVATE_KEY, CKK_EC) => (PRIVATE_KEY, EC_PRIVATE, none),
+                        (CKO_PUBLIC_KEY, CKK_EC | CKK_EC_EDWARDS | CKK_EC_MONTGOMERY) => {
+                            (PUBLIC_KEY, EC_PUBLIC, none)
+                        }
+                        (CKO_PRIVATE_KEY, CKK_EC | CKK_EC_EDWARDS | CKK_EC_MONTGOMERY) => {
+                            (PRIVATE_KEY, EC_PRIVATE, none)
+                        }
                         (CKO_PUBLIC_KEY, CKK_ML_KEM | CKK_ML_DSA | CKK_SLH_DSA) => {
                             (PUBLIC_KEY, PQC_PUBLIC, none)
                         }

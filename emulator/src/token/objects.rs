@@ -20,6 +20,10 @@ fn is_token_handle(h: CK_OBJECT_HANDLE) -> bool {
 impl SoftToken {
     /// C_CreateObject.
     pub fn create_object(&self, access: Access, template: &Attributes) -> Result<CK_OBJECT_HANDLE> {
+        // The session's right to write comes before the object's contents.
+        if template.bool(CKA_TOKEN)? == Some(true) && !access.read_write {
+            return Err(Ckr(CKR_SESSION_READ_ONLY));
+        }
         let obj = object::build(template, Origin::Create, &Attributes::new())?;
         self.insert(access, obj)
     }
