@@ -160,8 +160,9 @@ fn run_all(f: &CK_FUNCTION_LIST_3_2) -> Vec<Case> {
         case!(Bad, f.C_CreateObject(S, t, 1, null_mut())),
         case!(Bad, f.C_CreateObject(S, tn, 1, h)),
         case!(Rv(CKR_TEMPLATE_INCONSISTENT), f.C_CreateObject(S, ti, 2, h)),
+        // A template attribute whose value is not a whole CK_ATTRIBUTE array.
         case!(
-            Rv(CKR_ATTRIBUTE_TYPE_INVALID),
+            Rv(CKR_ATTRIBUTE_VALUE_INVALID),
             f.C_CreateObject(S, ta, 1, h)
         ),
         case!(Api, f.C_CreateObject(S, t, 1, h)),

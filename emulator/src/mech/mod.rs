@@ -400,6 +400,21 @@ impl Registry {
             .ok_or(Ckr::MECHANISM_INVALID)
     }
 
+    /// The implementation of `ty` for the function `flag` names (CKF_SIGN,
+    /// CKF_DERIVE, …): CKR_MECHANISM_INVALID for a mechanism this function
+    /// cannot use, before any key is looked at.
+    pub fn for_function(
+        &self,
+        ty: CK_MECHANISM_TYPE,
+        flag: CK_FLAGS,
+    ) -> Result<&dyn MechanismImpl> {
+        let mech = self.get(ty)?;
+        if mech.info().flags & flag == 0 {
+            return Err(Ckr::MECHANISM_INVALID);
+        }
+        Ok(mech)
+    }
+
     /// Every mechanism type, in ascending order.
     pub fn types(&self) -> Vec<CK_MECHANISM_TYPE> {
         self.mechs.keys().copied().collect()

@@ -65,7 +65,11 @@ impl SoftToken {
         handle: CK_OBJECT_HANDLE,
         usage: Usage,
     ) -> Result<Box<dyn Cipher>> {
-        let mech = registry().get(m.ty)?;
+        let flag = match usage {
+            Usage::Encrypt => CKF_ENCRYPT,
+            _ => CKF_DECRYPT,
+        };
+        let mech = registry().for_function(m.ty, flag)?;
         let key = self.key(handle, usage)?;
         match usage {
             Usage::Encrypt => mech.encrypt(m, &key),
@@ -75,19 +79,19 @@ impl SoftToken {
 
     /// C_SignInit.
     pub fn signer(&self, m: &Mechanism, handle: CK_OBJECT_HANDLE) -> Result<Box<dyn Signer>> {
-        let mech = registry().get(m.ty)?;
+        let mech = registry().for_function(m.ty, CKF_SIGN)?;
         mech.sign(m, &*self.key(handle, Usage::Sign)?)
     }
 
     /// C_VerifyInit / C_VerifySignatureInit.
     pub fn verifier(&self, m: &Mechanism, handle: CK_OBJECT_HANDLE) -> Result<Box<dyn Verifier>> {
-        let mech = registry().get(m.ty)?;
+        let mech = registry().for_function(m.ty, CKF_VERIFY)?;
         mech.verify(m, &*self.key(handle, Usage::Verify)?)
     }
 
     /// C_DigestInit.
     pub fn digest(&self, m: &Mechanism) -> Result<Box<dyn Digest>> {
-        registry().get(m.ty)?.digest(m)
+        registry().for_function(m.ty, CKF_DIGEST)?.digest(m)
     }
 
     /// C_DigestKey: the value of a secret key, to be fed to a digest.

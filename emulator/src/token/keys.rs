@@ -20,7 +20,7 @@ impl SoftToken {
         m: &Mechanism,
         template: &Attributes,
     ) -> Result<CK_OBJECT_HANDLE> {
-        let mech = registry().get(m.ty)?;
+        let mech = registry().for_function(m.ty, CKF_GENERATE)?;
         let mut supplied = mech.generate_key(m, template)?;
         supplied.set_ulong(CKA_CLASS, CKO_SECRET_KEY);
         let obj = object::build(template, Origin::Generate(m.ty), &supplied)?;
@@ -37,7 +37,7 @@ impl SoftToken {
         public: &Attributes,
         private: &Attributes,
     ) -> Result<(CK_OBJECT_HANDLE, CK_OBJECT_HANDLE)> {
-        let mech = registry().get(m.ty)?;
+        let mech = registry().for_function(m.ty, CKF_GENERATE_KEY_PAIR)?;
         let mut pair = mech.generate_key_pair(m, public, private)?;
         pair.public.set_ulong(CKA_CLASS, CKO_PUBLIC_KEY);
         pair.private.set_ulong(CKA_CLASS, CKO_PRIVATE_KEY);
@@ -57,7 +57,7 @@ impl SoftToken {
     /// The ciphertext length C_EncapsulateKey will produce, for length
     /// queries (which must not create a key).
     pub fn ciphertext_len(&self, m: &Mechanism, public: CK_OBJECT_HANDLE) -> Result<usize> {
-        let mech = registry().get(m.ty)?;
+        let mech = registry().for_function(m.ty, CKF_ENCAPSULATE)?;
         mech.ciphertext_len(m, &*self.key(public, Usage::Encapsulate)?)
     }
 
@@ -69,7 +69,7 @@ impl SoftToken {
         public: CK_OBJECT_HANDLE,
         template: &Attributes,
     ) -> Result<(Vec<u8>, CK_OBJECT_HANDLE)> {
-        let mech = registry().get(m.ty)?;
+        let mech = registry().for_function(m.ty, CKF_ENCAPSULATE)?;
         let key = self.key(public, Usage::Encapsulate)?;
         let template = object::with_key_template(&key, CKA_ENCAPSULATE_TEMPLATE, template)?;
         let out = mech.encapsulate(m, &key)?;
@@ -86,7 +86,7 @@ impl SoftToken {
         template: &Attributes,
         ciphertext: &[u8],
     ) -> Result<CK_OBJECT_HANDLE> {
-        let mech = registry().get(m.ty)?;
+        let mech = registry().for_function(m.ty, CKF_DECAPSULATE)?;
         let key = self.key(private, Usage::Decapsulate)?;
         let template = object::with_key_template(&key, CKA_DECAPSULATE_TEMPLATE, template)?;
         let secret = mech.decapsulate(m, &key, ciphertext)?;
@@ -140,7 +140,7 @@ impl SoftToken {
         if m.ty == CKM_PUB_KEY_FROM_PRIV_KEY {
             return self.public_from_private(access, m, base, template);
         }
-        let mech = registry().get(m.ty)?;
+        let mech = registry().for_function(m.ty, CKF_DERIVE)?;
         let key = self.key(base, Usage::Derive)?;
         let mut template = object::with_key_template(&key, CKA_DERIVE_TEMPLATE, template)?;
         let supplied = mech.derive(m, &key, &template)?;
@@ -170,7 +170,7 @@ impl SoftToken {
         base: CK_OBJECT_HANDLE,
         template: &Attributes,
     ) -> Result<CK_OBJECT_HANDLE> {
-        let mech = registry().get(m.ty)?;
+        let mech = registry().for_function(m.ty, CKF_DERIVE)?;
         let private = self.object(base).map_err(|_| Ckr::KEY_HANDLE_INVALID)?;
         let supplied = mech.derive(m, &private, template)?;
         let obj = object::build(template, Origin::Import, &supplied)?;
@@ -186,7 +186,7 @@ impl SoftToken {
         wrapping: CK_OBJECT_HANDLE,
         handle: CK_OBJECT_HANDLE,
     ) -> Result<Vec<u8>> {
-        let mech = registry().get(m.ty)?;
+        let mech = registry().for_function(m.ty, CKF_WRAP)?;
         let wrapping_key = self.key(wrapping, Usage::Wrap).map_err(|e| match e {
             Ckr::KEY_HANDLE_INVALID => Ckr(CKR_WRAPPING_KEY_HANDLE_INVALID),
             other => other,
@@ -232,7 +232,7 @@ impl SoftToken {
         wrapped: &[u8],
         template: &Attributes,
     ) -> Result<CK_OBJECT_HANDLE> {
-        let mech = registry().get(m.ty)?;
+        let mech = registry().for_function(m.ty, CKF_UNWRAP)?;
         let unwrapping_key = self.key(unwrapping, Usage::Unwrap).map_err(|e| match e {
             Ckr::KEY_HANDLE_INVALID => Ckr(CKR_UNWRAPPING_KEY_HANDLE_INVALID),
             other => other,
