@@ -10,6 +10,7 @@ macro_rules! say {
     }};
 }
 
+mod bench;
 mod demo;
 mod init;
 mod list;
@@ -85,6 +86,9 @@ enum Command {
         #[arg(long, hide = true)]
         throw_away: bool,
     },
+    /// Measure the module (latency, throughput, memory), optionally next to
+    /// another module and to the Rust libraries it uses
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -109,6 +113,11 @@ fn emit(text: &str) -> Result<()> {
 
 fn run(cli: Cli) -> Result<()> {
     let path = module::locate(cli.module.as_deref())?;
+    if let Command::Bench(args) = &cli.command {
+        // Before any load: the bench picks its own token and must not open
+        // the user's.
+        return bench::run(&path, cli.store.as_deref(), cli.slot, args);
+    }
     let m = Module::load(&path, cli.store.as_deref())?;
     let wanted = cli.slot;
     let one_slot = || m.slot(wanted);
@@ -144,6 +153,8 @@ fn run(cli: Cli) -> Result<()> {
                 }
             }
         }
+        // Run above, before the module was loaded.
+        Command::Bench(_) => {}
     }
     m.finalize()
 }
