@@ -3,7 +3,7 @@
 
 use super::vectors::{signer, verifier, HASH_PARAMS};
 use super::*;
-use crate::mech::ml_kem::seeded::testing::{import_private, median_us, public_of, value};
+use crate::mech::ml_kem::seeded::testing::{import_private, public_of, value};
 use crate::mech::registry;
 
 /// A key pair of `set` from a fixed seed, as C_CreateObject completes it.
@@ -442,71 +442,4 @@ fn long_messages_stream_through_mu() {
 #[test]
 fn known_answer_passes() {
     assert_eq!(known_answer(), Ok(true));
-}
-
-/// Median µs of ML-DSA-65 through the mechanisms and through libcrux alone:
-/// `cargo test --release -p qrc-emulator --lib ml_dsa::tests::timing -- --ignored --nocapture`.
-#[test]
-#[ignore]
-fn timing() {
-    use libcrux_ml_dsa::ml_dsa_65 as d;
-    let keygen = registry().get(CKM_ML_DSA_KEY_PAIR_GEN).unwrap();
-    let mut template = Attributes::new();
-    template.set_ulong(CKA_PARAMETER_SET, CKP_ML_DSA_65);
-    let none = Mechanism {
-        ty: CKM_ML_DSA_KEY_PAIR_GEN,
-        param: MechParam::None,
-    };
-    let (public, private) = pair(Set::MlDsa65, 7);
-    let det = context(CKH_DETERMINISTIC_REQUIRED, b"");
-    let mut counter = 0u64;
-    let mut data = [0u8; 64];
-    let mut next = || {
-        counter += 1;
-        data[..8].copy_from_slice(&counter.to_le_bytes());
-        data
-    };
-    let sig = sign_parts(CKM_ML_DSA, &det, &private, &[0; 64], WHOLE).unwrap();
-    let runs = 1000;
-    let ours = [
-        median_us(runs, || {
-            drop(
-                keygen
-                    .generate_key_pair(&none, &template, &Attributes::new())
-                    .unwrap(),
-            )
-        }),
-        median_us(runs, || {
-            drop(sign_parts(CKM_ML_DSA, &det, &private, &next(), WHOLE).unwrap())
-        }),
-        median_us(runs, || {
-            verify_parts(CKM_ML_DSA, &det, &public, &[0; 64], WHOLE, &sig).unwrap()
-        }),
-    ];
-    let kp = d::generate_key_pair([7; 32]);
-    let lib_sig = d::sign(&kp.signing_key, &[0; 64], b"", [0; 32]).unwrap();
-    let library = [
-        median_us(runs, || {
-            std::hint::black_box(d::generate_key_pair([7; 32]));
-        }),
-        median_us(runs, || {
-            std::hint::black_box(d::sign(&kp.signing_key, &next(), b"", [0; 32]).unwrap());
-        }),
-        median_us(runs, || {
-            d::verify(&kp.verification_key, &[0; 64], b"", &lib_sig).unwrap()
-        }),
-    ];
-    println!(
-        "ML-DSA-65 µs keygen / sign / verify: mechanism {ours:.1?}, libcrux alone {library:.1?}"
-    );
-    let kat = median_us(100, || assert_eq!(known_answer(), Ok(true)));
-    println!("ML-DSA known-answer test µs: {kat:.0}");
-    let long = message(1 << 20);
-    let streamed = median_us(20, || {
-        drop(sign_parts(CKM_ML_DSA, &det, &private, &long, &[4096]).unwrap())
-    });
-    let whole = median_us(20, || {
-        std::hint::black_box(d::sign(&kp.signing_key, &long, b"", [0; 32]).unwrap());
-    });
-    println!("ML-DSA-65 1 MiB message µs: mechanism in 4 KiB parts (μ path) {streamed:.0}, libcrux whole {whole:.0}");
 }

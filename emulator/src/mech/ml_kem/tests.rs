@@ -5,7 +5,7 @@
 //! calls with a random one.
 
 use super::seeded::testing::{
-    cases, import_private, import_public, median_us, object, opt_hex, public_of, value, Tally,
+    cases, import_private, import_public, object, opt_hex, public_of, value, Tally,
 };
 use super::*;
 use crate::mech::registry;
@@ -330,44 +330,4 @@ fn encapsulation_through_the_registry() {
 #[test]
 fn known_answer_passes() {
     assert_eq!(known_answer(), Ok(true));
-}
-
-/// Median µs of ML-KEM-768 through the mechanisms and through libcrux alone:
-/// `cargo test --release -p qrc-emulator --lib ml_kem::tests::timing -- --ignored --nocapture`.
-#[test]
-#[ignore]
-fn timing() {
-    use libcrux_ml_kem::mlkem768 as k;
-    let mech = registry().get(CKM_ML_KEM).unwrap();
-    let (public, private) = generated(Set::MlKem768);
-    let sent = mech.encapsulate(&kem(), &public).unwrap();
-    let runs = 2000;
-    let ours = [
-        median_us(runs, || drop(generated(Set::MlKem768))),
-        median_us(runs, || drop(mech.encapsulate(&kem(), &public).unwrap())),
-        median_us(runs, || {
-            drop(
-                mech.decapsulate(&kem(), &private, &sent.ciphertext)
-                    .unwrap(),
-            )
-        }),
-    ];
-    let pair = k::generate_key_pair([7; 64]);
-    let (c, _) = k::encapsulate(pair.public_key(), [9; 32]);
-    let library = [
-        median_us(runs, || {
-            std::hint::black_box(k::generate_key_pair([7; 64]));
-        }),
-        median_us(runs, || {
-            std::hint::black_box(k::encapsulate(pair.public_key(), [9; 32]));
-        }),
-        median_us(runs, || {
-            std::hint::black_box(k::decapsulate(pair.private_key(), &c));
-        }),
-    ];
-    let kat = median_us(100, || assert_eq!(known_answer(), Ok(true)));
-    println!("ML-KEM known-answer test µs: {kat:.0}");
-    println!(
-        "ML-KEM-768 µs keygen / encaps / decaps: mechanism {ours:.1?}, libcrux alone {library:.1?}"
-    );
 }

@@ -105,22 +105,6 @@ pub(in crate::mech) fn public_of<S: Scheme>(private: &Attributes) -> Result<Attr
     Ok(public)
 }
 
-/// Median time of `f` in µs over `runs` runs, after a warm-up.
-pub(in crate::mech) fn median_us(runs: usize, mut f: impl FnMut()) -> f64 {
-    for _ in 0..runs / 10 + 1 {
-        f();
-    }
-    let mut times: Vec<f64> = (0..runs)
-        .map(|_| {
-            let start = std::time::Instant::now();
-            f();
-            start.elapsed().as_secs_f64() * 1e6
-        })
-        .collect();
-    times.sort_by(f64::total_cmp);
-    times[runs / 2]
-}
-
 /// The CKA_VALUE of a key object.
 pub(in crate::mech) fn value(key: &Attributes) -> Vec<u8> {
     key.get(CKA_VALUE).unwrap().to_vec()

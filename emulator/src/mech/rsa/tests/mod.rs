@@ -2,7 +2,6 @@
 //! mechanism, cross-checked against aws-lc-rs's safe API; the Wycheproof
 //! files in `wycheproof`; timings in `bench`.
 
-mod bench;
 mod cipher;
 mod keys;
 mod sign;

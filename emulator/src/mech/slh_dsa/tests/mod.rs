@@ -2,7 +2,6 @@
 //! PKCS#11 behaviour of the mechanisms (`rules`) and the key family
 //! (`family`), and timings (`bench`, ignored by default).
 
-mod bench;
 mod family;
 mod rules;
 mod vectors;
