@@ -6,6 +6,9 @@
 #   ok NAME
 #   FAIL NAME: reason
 #   skip NAME: reason
+# and, once per program it drives, the program's version for the
+# compatibility matrix (docs/compatibility.md):
+#   version PROGRAM: VERSION
 # The output of a failed command goes to stderr, indented, for debugging.
 # The script exits 1 if any check failed.
 #
@@ -20,6 +23,9 @@ failures=0
 out=
 
 ok() { echo "ok $1"; }
+
+# version PROGRAM VERSION: records which version of a client program ran.
+version() { echo "version $1: $2"; }
 
 skip() { echo "skip $1: $2"; }
 
