@@ -14,16 +14,6 @@ use qrc_emulator::token::Usage;
 use qrc_emulator::{Attributes, Ckr, Result, Value};
 use zeroize::Zeroizing;
 
-/// What C_Initialize needs from CK_C_INITIALIZE_ARGS, already checked for
-/// consistency by the ABI layer (pReserved NULL; mutex callbacks all set or
-/// all NULL). The module always uses the operating system's locks, which
-/// PKCS#11 allows whether or not CKF_OS_LOCKING_OK is set.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct InitArgs {
-    /// CKF_LIBRARY_CANT_CREATE_OS_THREADS: the store needs a flusher thread.
-    pub cant_create_threads: bool,
-}
-
 /// Result of reading one attribute for C_GetAttributeValue: the value, or the
 /// per-attribute error (CKR_ATTRIBUTE_TYPE_INVALID, CKR_ATTRIBUTE_SENSITIVE).
 pub type AttrRead = std::result::Result<Value, Ckr>;
@@ -39,10 +29,7 @@ fn bytes(v: Vec<u8>) -> Value {
 // General purpose.
 
 /// C_Initialize.
-pub fn initialize(args: InitArgs) -> Result<()> {
-    if args.cant_create_threads {
-        return Err(Ckr(CKR_NEED_TO_CREATE_THREADS));
-    }
+pub fn initialize() -> Result<()> {
     module::initialize()
 }
 

@@ -2,20 +2,18 @@
 
 use super::convert::{bytes, read, ListOut, OutPtr};
 use super::guard;
-use crate::api::{self, InitArgs};
+use crate::api;
 use cryptoki_sys::*;
 use qrc_emulator::Ckr;
 use std::ffi::c_void;
 
 pub(super) unsafe extern "C" fn C_Initialize(p_init_args: *mut c_void) -> CK_RV {
     guard(|| {
-        let args = if p_init_args.is_null() {
-            InitArgs::default()
-        } else {
+        if !p_init_args.is_null() {
             // SAFETY: a non-NULL argument is a CK_C_INITIALIZE_ARGS.
-            init_args(unsafe { read(p_init_args.cast::<CK_C_INITIALIZE_ARGS>())? })?
-        };
-        api::initialize(args)
+            check_init_args(unsafe { read(p_init_args.cast::<CK_C_INITIALIZE_ARGS>())? })?;
+        }
+        api::initialize()
     })
 }
 
@@ -23,7 +21,13 @@ pub(super) unsafe extern "C" fn C_Initialize(p_init_args: *mut c_void) -> CK_RV 
 /// callbacks are all supplied or none is. The callbacks are never called: the
 /// module uses its own locks, which PKCS#11 allows whether or not
 /// CKF_OS_LOCKING_OK is set.
-fn init_args(a: CK_C_INITIALIZE_ARGS) -> qrc_emulator::Result<InitArgs> {
+///
+/// CKF_LIBRARY_CANT_CREATE_OS_THREADS is accepted although the store's
+/// database (sled) runs its own I/O threads: those never call into the
+/// application, and GnuTLS and NSS set the flag on every C_Initialize, so
+/// refusing it (CKR_NEED_TO_CREATE_THREADS) would make GnuTLS drop the module
+/// and NSS serialise every call to it.
+fn check_init_args(a: CK_C_INITIALIZE_ARGS) -> qrc_emulator::Result<()> {
     if !a.pReserved.is_null() {
         return Err(Ckr::ARGUMENTS_BAD);
     }
@@ -36,9 +40,7 @@ fn init_args(a: CK_C_INITIALIZE_ARGS) -> qrc_emulator::Result<InitArgs> {
     if set.iter().any(|&s| s) && !set.iter().all(|&s| s) {
         return Err(Ckr::ARGUMENTS_BAD);
     }
-    Ok(InitArgs {
-        cant_create_threads: a.flags & CKF_LIBRARY_CANT_CREATE_OS_THREADS != 0,
-    })
+    Ok(())
 }
 
 pub(super) unsafe extern "C" fn C_Finalize(p_reserved: *mut c_void) -> CK_RV {
@@ -183,12 +185,12 @@ mod tests {
 
     #[test]
     fn init_args_rules() {
-        assert_eq!(init_args(args()).map(|a| a.cant_create_threads), Ok(false));
-        let no_threads = init_args(CK_C_INITIALIZE_ARGS {
+        assert_eq!(check_init_args(args()), Ok(()));
+        let no_threads = check_init_args(CK_C_INITIALIZE_ARGS {
             flags: CKF_OS_LOCKING_OK | CKF_LIBRARY_CANT_CREATE_OS_THREADS,
             ..args()
         });
-        assert_eq!(no_threads.map(|a| a.cant_create_threads), Ok(true));
+        assert_eq!(no_threads, Ok(()));
         let all = CK_C_INITIALIZE_ARGS {
             CreateMutex: Some(create),
             DestroyMutex: Some(other),
@@ -196,14 +198,14 @@ mod tests {
             UnlockMutex: Some(other),
             ..args()
         };
-        assert!(init_args(all).is_ok());
+        assert!(check_init_args(all).is_ok());
         let some = CK_C_INITIALIZE_ARGS {
             LockMutex: None,
             ..all
         };
-        assert!(matches!(init_args(some), Err(Ckr::ARGUMENTS_BAD)));
+        assert!(matches!(check_init_args(some), Err(Ckr::ARGUMENTS_BAD)));
         let mut reserved = 0u8;
-        let r = init_args(CK_C_INITIALIZE_ARGS {
+        let r = check_init_args(CK_C_INITIALIZE_ARGS {
             pReserved: (&mut reserved as *mut u8).cast(),
             ..args()
         });
