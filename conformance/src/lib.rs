@@ -22,6 +22,7 @@ pub mod pqc;
 pub mod probe;
 pub mod process;
 pub mod raw;
+pub mod wycheproof;
 
 pub use check::{
     expect_err, expect_ok, expect_one_of, expect_rv, must, rv_from, rv_name, rv_of, Checks,
