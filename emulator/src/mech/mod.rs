@@ -13,6 +13,7 @@ mod aes;
 mod aes_ctr;
 mod aes_gcm;
 mod asn1;
+mod composite;
 mod digest;
 mod ec;
 mod falcon;
@@ -345,6 +346,7 @@ pub fn registry() -> &'static Registry {
         ec::register(&mut r);
         rsa::register(&mut r);
         kdf::register(&mut r);
+        composite::register(&mut r);
         pub_key::register(&mut r);
         r
     })

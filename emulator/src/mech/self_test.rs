@@ -46,6 +46,8 @@ const TESTS: &[(&str, Test)] = &[
     ("EC", super::ec::known_answer),
     ("RSA", super::rsa::known_answer),
     ("KDF", super::kdf::known_answer),
+    ("composite ML-KEM", super::composite::kem_known_answer),
+    ("composite ML-DSA", super::composite::sig_known_answer),
 ];
 
 /// Hex constants of this file; a malformed one fails the test that uses it.

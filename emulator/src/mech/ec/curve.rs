@@ -19,7 +19,7 @@ pub(super) const ID_EC_PUBLIC_KEY: ObjectIdentifier =
 
 /// A curve of this module.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Curve {
+pub(in crate::mech) enum Curve {
     P256,
     P384,
     P521,
@@ -48,7 +48,7 @@ impl Curve {
 
     /// The named-curve OID (RFC 5480) or, for the RFC 8410 curves, the
     /// algorithm OID that PKCS#11 also uses as CKA_EC_PARAMS.
-    pub(super) fn oid(self) -> ObjectIdentifier {
+    pub(in crate::mech) fn oid(self) -> ObjectIdentifier {
         ObjectIdentifier::new_unwrap(match self {
             Curve::P256 => "1.2.840.10045.3.1.7",
             Curve::P384 => "1.3.132.0.34",
@@ -72,7 +72,7 @@ impl Curve {
 
     /// Length of the private key (CKA_VALUE): the big-endian scalar of the
     /// prime curves, the 32-byte RFC 8032 / RFC 7748 key of the others.
-    pub(super) fn private_len(self) -> usize {
+    pub(in crate::mech) fn private_len(self) -> usize {
         match self {
             Curve::P256 | Curve::Ed25519 | Curve::X25519 => 32,
             Curve::P384 => 48,
@@ -82,7 +82,7 @@ impl Curve {
 
     /// Length of the raw public key: the uncompressed point of the prime
     /// curves, 32 bytes for the others.
-    pub(super) fn public_len(self) -> usize {
+    pub(in crate::mech) fn public_len(self) -> usize {
         match self {
             Curve::P256 | Curve::P384 | Curve::P521 => 1 + 2 * self.private_len(),
             Curve::Ed25519 | Curve::X25519 => 32,
@@ -90,12 +90,12 @@ impl Curve {
     }
 
     /// Whether this is one of the NIST prime curves (ECDSA, cofactor ECDH).
-    pub(super) fn is_prime(self) -> bool {
+    pub(in crate::mech) fn is_prime(self) -> bool {
         self.key_type() == CKK_EC
     }
 
     /// The DER OID form of CKA_EC_PARAMS.
-    pub(super) fn params_der(self) -> Result<Vec<u8>> {
+    pub(in crate::mech) fn params_der(self) -> Result<Vec<u8>> {
         self.oid().to_der().map_err(|_| Ckr::GENERAL_ERROR)
     }
 

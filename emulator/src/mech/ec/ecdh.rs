@@ -21,7 +21,7 @@ use zeroize::Zeroizing;
 /// The shared secret of `private` and the raw public key `peer`: the
 /// x-coordinate of the shared point, or the X25519 output (all-zero outputs,
 /// from low-order points, are refused).
-pub(super) fn agree(curve: Curve, private: &[u8], peer: &[u8]) -> Result<Value> {
+pub(in crate::mech) fn agree(curve: Curve, private: &[u8], peer: &[u8]) -> Result<Value> {
     let alg = agreement_alg(curve);
     let key =
         agreement::PrivateKey::from_private_key(alg, private).map_err(|_| Ckr::KEY_SIZE_RANGE)?;

@@ -28,13 +28,18 @@ fn nid(curve: Curve) -> Result<i32> {
 }
 
 /// ECDSA signature r‖s of `digest` under the scalar `d`.
-pub(super) fn sign_digest(curve: Curve, d: &[u8], digest: &[u8]) -> Result<Vec<u8>> {
+pub(in crate::mech) fn sign_digest(curve: Curve, d: &[u8], digest: &[u8]) -> Result<Vec<u8>> {
     ffi::ecdsa_sign(nid(curve)?, d, digest, curve.private_len())
 }
 
 /// Whether r‖s is a valid signature of `digest` under the point `q`; a
 /// signature of the wrong length is CKR_SIGNATURE_LEN_RANGE.
-pub(super) fn verify_digest(curve: Curve, q: &[u8], digest: &[u8], sig: &[u8]) -> Result<bool> {
+pub(in crate::mech) fn verify_digest(
+    curve: Curve,
+    q: &[u8],
+    digest: &[u8],
+    sig: &[u8],
+) -> Result<bool> {
     if sig.len() != 2 * curve.private_len() {
         return Err(Ckr::SIGNATURE_LEN_RANGE);
     }

@@ -18,14 +18,14 @@ use sha2::{Digest, Sha512};
 const SIGNATURE_LEN: usize = 64;
 
 /// Pure Ed25519 signature of `message` under the 32-byte `seed`.
-pub(super) fn sign_pure(seed: &[u8], message: &[u8]) -> Result<Vec<u8>> {
+pub(in crate::mech) fn sign_pure(seed: &[u8], message: &[u8]) -> Result<Vec<u8>> {
     let pair = Ed25519KeyPair::from_seed_unchecked(seed).map_err(|_| Ckr::KEY_SIZE_RANGE)?;
     let sig = pair.try_sign(message).map_err(|_| Ckr::GENERAL_ERROR)?;
     Ok(sig.as_ref().to_vec())
 }
 
 /// Whether `sig` is a valid pure Ed25519 signature of `message`.
-pub(super) fn verify_pure(public: &[u8], message: &[u8], sig: &[u8]) -> bool {
+pub(in crate::mech) fn verify_pure(public: &[u8], message: &[u8], sig: &[u8]) -> bool {
     UnparsedPublicKey::new(&ED25519, public)
         .verify(message, sig)
         .is_ok()

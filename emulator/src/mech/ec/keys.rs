@@ -56,7 +56,7 @@ pub(super) fn public_key(key: &Attributes, key_types: &[CK_KEY_TYPE]) -> Result<
 /// A private value at the curve's length. A prime-curve scalar is a
 /// big-endian integer that callers may send without its leading zeros; the
 /// RFC 8032 / RFC 7748 keys are byte strings of exactly 32 bytes.
-pub(super) fn fixed_len(curve: Curve, value: &[u8]) -> Option<Value> {
+pub(in crate::mech) fn fixed_len(curve: Curve, value: &[u8]) -> Option<Value> {
     let n = curve.private_len();
     if !curve.is_prime() {
         return (value.len() == n).then(|| Zeroizing::new(value.to_vec()));
@@ -72,7 +72,7 @@ pub(super) fn fixed_len(curve: Curve, value: &[u8]) -> Option<Value> {
 
 /// The raw public key of a private value of the curve's length. A
 /// prime-curve scalar outside [1, n−1] is CKR_ATTRIBUTE_VALUE_INVALID.
-pub(super) fn public_of(curve: Curve, private: &[u8]) -> Result<Vec<u8>> {
+pub(in crate::mech) fn public_of(curve: Curve, private: &[u8]) -> Result<Vec<u8>> {
     let invalid = |_| Ckr::ATTRIBUTE_VALUE_INVALID;
     if curve == Curve::Ed25519 {
         let pair = Ed25519KeyPair::from_seed_unchecked(private).map_err(invalid)?;
@@ -88,7 +88,7 @@ pub(super) fn public_of(curve: Curve, private: &[u8]) -> Result<Vec<u8>> {
 /// prime-curve point must lie on the curve (which also excludes the point at
 /// infinity). Every 32-byte string is an X25519 public key (RFC 7748), and
 /// an Ed25519 key that does not decode fails every verification.
-pub(super) fn public_ok(curve: Curve, public: &[u8]) -> bool {
+pub(in crate::mech) fn public_ok(curve: Curve, public: &[u8]) -> bool {
     if public.len() != curve.public_len() {
         return false;
     }
@@ -101,7 +101,7 @@ pub(super) fn public_ok(curve: Curve, public: &[u8]) -> bool {
 /// A new private value and its public key. Prime-curve scalars are drawn by
 /// rejection sampling (FIPS 186-5 A.4.2): candidates of the order's bit
 /// length until one lies in [1, n−1].
-pub(super) fn generate(curve: Curve) -> Result<(Value, Vec<u8>)> {
+pub(in crate::mech) fn generate(curve: Curve) -> Result<(Value, Vec<u8>)> {
     // The chance of 64 rejections in a row is below 2^-2000 on every curve.
     for _ in 0..64 {
         let mut private = Zeroizing::new(vec![0u8; curve.private_len()]);

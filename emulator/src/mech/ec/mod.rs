@@ -7,14 +7,14 @@
 //! expose: ECDSA over a caller's digest of any length, Ed25519ctx and
 //! Ed25519ph.
 
-mod curve;
-mod ecdh;
-mod ecdsa;
-mod eddsa;
+pub(in crate::mech) mod curve;
+pub(in crate::mech) mod ecdh;
+pub(in crate::mech) mod ecdsa;
+pub(in crate::mech) mod eddsa;
 mod family;
 mod ffi;
 mod keygen;
-mod keys;
+pub(in crate::mech) mod keys;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

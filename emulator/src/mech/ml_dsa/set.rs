@@ -75,7 +75,7 @@ impl Set {
     }
 
     /// The length of a signature in bytes.
-    pub(super) fn signature_len(self) -> usize {
+    pub(in crate::mech) fn signature_len(self) -> usize {
         match self {
             Set::MlDsa44 => 2420,
             Set::MlDsa65 => 3309,
@@ -108,7 +108,7 @@ impl Set {
     }
 
     /// ML-DSA.Sign(sk, M, ctx) with the given rnd (libcrux).
-    pub(super) fn sign(
+    pub(in crate::mech) fn sign(
         self,
         sk: &[u8],
         message: &[u8],
@@ -150,7 +150,7 @@ impl Set {
     }
 
     /// ML-DSA.Verify(pk, M, ctx, σ) (libcrux).
-    pub(super) fn verify(
+    pub(in crate::mech) fn verify(
         self,
         pk: &[u8],
         message: &[u8],

@@ -55,7 +55,7 @@ impl Set {
         }
     }
 
-    fn ciphertext_len(self) -> usize {
+    pub(super) fn ciphertext_len(self) -> usize {
         match self {
             Set::MlKem512 => 768,
             Set::MlKem768 => 1088,

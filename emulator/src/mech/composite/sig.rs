@@ -1,0 +1,365 @@
+//! Composite ML-DSA: CKM_QRC_COMP_SIG_KEY_PAIR_GEN and CKM_QRC_COMP_SIG
+//! (C_Sign / C_Verify, single- and multi-part; the message is pre-hashed, so
+//! it streams). Both halves sign the message representative
+//! M′ = Prefix ‖ Label ‖ len(ctx) ‖ ctx ‖ PH(M): ML-DSA with the Label as its
+//! context, ECDSA over a hash of M′ (DER signature) or Ed25519 over M′. A
+//! signature verifies only if both halves do.
+
+use super::trad::Trad;
+use super::{key_of, mechanism_info, Family, KeyPairGen, Scheme};
+use crate::attr::{Attributes, Value};
+use crate::error::{Ckr, Result};
+use crate::mech::ec::curve::Curve;
+use crate::mech::ml_dsa::Set as MlDsa;
+use crate::mech::ml_kem::seeded::Scheme as _;
+use crate::mech::{rng, MechParam, Mechanism, MechanismImpl, Registry, Signer, Verifier};
+use crate::vendor::*;
+use cryptoki_sys::*;
+use pkcs8::ObjectIdentifier;
+use sha2::digest::DynDigest;
+use sha2::{Sha256, Sha384, Sha512};
+use std::marker::PhantomData;
+use zeroize::Zeroizing;
+
+pub(super) fn register(r: &mut Registry) {
+    r.add(KeyPairGen::<SigSet> {
+        ty: CKM_QRC_COMP_SIG_KEY_PAIR_GEN,
+        name: "CKM_QRC_COMP_SIG_KEY_PAIR_GEN",
+        scheme: PhantomData,
+    });
+    r.add(CompositeSig);
+    r.add_family(Family::<SigSet>(PhantomData));
+}
+
+/// The domain separator every composite signature starts M′ with.
+const PREFIX: &[u8] = b"CompositeAlgorithmSignatures2025";
+
+/// Length of the ML-DSA seed ξ at the head of a private key.
+const SEED_LEN: usize = 32;
+
+/// The SHA-2 functions the algorithms use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Hash {
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+impl Hash {
+    fn start(self) -> Box<dyn DynDigest + Send> {
+        match self {
+            Hash::Sha256 => Box::new(Sha256::default()),
+            Hash::Sha384 => Box::new(Sha384::default()),
+            Hash::Sha512 => Box::new(Sha512::default()),
+        }
+    }
+
+    fn digest(self, data: &[u8]) -> Box<[u8]> {
+        let mut h = self.start();
+        h.update(data);
+        h.finalize()
+    }
+}
+
+/// One composite ML-DSA algorithm of the draft.
+pub(super) struct SigSet {
+    ckp: CK_ULONG,
+    name: &'static str,
+    oid: ObjectIdentifier,
+    /// The algorithm's Label, in M′ and as ML-DSA's context.
+    label: &'static [u8],
+    mldsa: MlDsa,
+    trad: Trad,
+    /// PH, the pre-hash of the message.
+    prehash: Hash,
+    /// The hash ECDSA signs M′ with; Ed25519 signs M′ itself.
+    trad_hash: Option<Hash>,
+}
+
+/// The draft's algorithms with ECDSA on P-256 / P-384 and with Ed25519.
+pub(super) static SETS: [SigSet; 3] = [
+    SigSet {
+        ckp: CKP_QRC_COMP_SIG_MLDSA44_ECDSA_P256_SHA256,
+        name: "id-MLDSA44-ECDSA-P256-SHA256",
+        oid: ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.6.40"),
+        label: b"COMPSIG-MLDSA44-ECDSA-P256-SHA256",
+        mldsa: MlDsa::MlDsa44,
+        trad: Trad(Curve::P256),
+        prehash: Hash::Sha256,
+        trad_hash: Some(Hash::Sha256),
+    },
+    SigSet {
+        ckp: CKP_QRC_COMP_SIG_MLDSA65_ED25519_SHA512,
+        name: "id-MLDSA65-Ed25519-SHA512",
+        oid: ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.6.48"),
+        label: b"COMPSIG-MLDSA65-Ed25519-SHA512",
+        mldsa: MlDsa::MlDsa65,
+        trad: Trad(Curve::Ed25519),
+        prehash: Hash::Sha512,
+        trad_hash: None,
+    },
+    SigSet {
+        ckp: CKP_QRC_COMP_SIG_MLDSA87_ECDSA_P384_SHA512,
+        name: "id-MLDSA87-ECDSA-P384-SHA512",
+        oid: ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.6.49"),
+        label: b"COMPSIG-MLDSA87-ECDSA-P384-SHA512",
+        mldsa: MlDsa::MlDsa87,
+        trad: Trad(Curve::P384),
+        prehash: Hash::Sha512,
+        // ecdsa-with-SHA384: the curve's own hash, not PH.
+        trad_hash: Some(Hash::Sha384),
+    },
+];
+
+impl SigSet {
+    /// M′ = Prefix ‖ Label ‖ len(ctx) ‖ ctx ‖ PH(M); ctx is at most 255
+    /// bytes (checked when the operation starts).
+    pub(super) fn message_representative(&self, context: &[u8], ph: &[u8]) -> Vec<u8> {
+        let mut m =
+            Vec::with_capacity(PREFIX.len() + self.label.len() + 1 + context.len() + ph.len());
+        m.extend_from_slice(PREFIX);
+        m.extend_from_slice(self.label);
+        m.push(context.len() as u8);
+        m.extend_from_slice(context);
+        m.extend_from_slice(ph);
+        m
+    }
+
+    /// What the traditional half signs: M′, or its hash for ECDSA.
+    fn trad_input(&self, m_prime: &[u8]) -> Box<[u8]> {
+        match self.trad_hash {
+            Some(h) => h.digest(m_prime),
+            None => m_prime.into(),
+        }
+    }
+
+    /// Sign M′ with a private key of the right length; `rnd` is ML-DSA's.
+    pub(super) fn sign(&self, private: &[u8], m_prime: &[u8], rnd: &[u8; 32]) -> Result<Vec<u8>> {
+        let (seed, trad_sk) = private.split_at(SEED_LEN);
+        let (_, sk) = self.mldsa.keygen(seed);
+        let mut sig = self.mldsa.sign(&sk, m_prime, self.label, rnd)?;
+        let d = self
+            .trad
+            .decode_private(trad_sk)
+            .map_err(|_| Ckr::GENERAL_ERROR)?;
+        sig.extend_from_slice(&self.trad.sign(&d, &self.trad_input(m_prime))?);
+        Ok(sig)
+    }
+
+    /// Verify a signature of M′: both halves must verify. Both are checked
+    /// whatever the first gives, so the time does not tell which failed.
+    pub(super) fn verify(&self, public: &[u8], m_prime: &[u8], sig: &[u8]) -> Result<()> {
+        let mldsa_len = self.mldsa.signature_len();
+        if sig.len() <= mldsa_len || sig.len() > mldsa_len + self.trad.max_signature_len() {
+            return Err(Ckr::SIGNATURE_LEN_RANGE);
+        }
+        let (mldsa_pk, trad_pk) = public.split_at(self.mldsa.public_len());
+        let (mldsa_sig, trad_sig) = sig.split_at(mldsa_len);
+        let mldsa_ok = self
+            .mldsa
+            .verify(mldsa_pk, m_prime, self.label, mldsa_sig)
+            .is_ok();
+        let trad_ok = self
+            .trad
+            .verify(trad_pk, &self.trad_input(m_prime), trad_sig);
+        if mldsa_ok && trad_ok {
+            Ok(())
+        } else {
+            Err(Ckr::SIGNATURE_INVALID)
+        }
+    }
+}
+
+impl Scheme for SigSet {
+    const KEY_TYPE: CK_KEY_TYPE = CKK_QRC_COMP_SIG;
+
+    fn all() -> &'static [Self] {
+        &SETS
+    }
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn param(&self) -> CK_ULONG {
+        self.ckp
+    }
+    fn oid(&self) -> ObjectIdentifier {
+        self.oid
+    }
+    fn public_len(&self) -> usize {
+        self.mldsa.public_len() + self.trad.public_len()
+    }
+    fn private_len(&self) -> usize {
+        SEED_LEN + self.trad.private_len()
+    }
+
+    fn generate(&self) -> Result<(Vec<u8>, Value)> {
+        let mut private = Zeroizing::new(vec![0u8; SEED_LEN]);
+        rng::fill(&mut private);
+        let (mut public, _) = self.mldsa.keygen(&private);
+        let (d, trad_pk) = self.trad.generate()?;
+        public.extend_from_slice(&trad_pk);
+        private.extend_from_slice(&self.trad.encode_private(&d));
+        Ok((public, private))
+    }
+
+    fn public_of_private(&self, private: &[u8]) -> Result<Vec<u8>> {
+        if private.len() != self.private_len() {
+            return Err(Ckr::ATTRIBUTE_VALUE_INVALID);
+        }
+        let (seed, trad_sk) = private.split_at(SEED_LEN);
+        let (mut public, _) = self.mldsa.keygen(seed);
+        public.extend_from_slice(&self.trad.public_of(&self.trad.decode_private(trad_sk)?)?);
+        Ok(public)
+    }
+
+    /// ML-DSA public keys have no check beyond their length.
+    fn public_ok(&self, public: &[u8]) -> bool {
+        public.len() == self.public_len() && self.trad.public_ok(&public[self.mldsa.public_len()..])
+    }
+
+    fn pairwise_ok(&self, public: &[u8], private: &[u8]) -> bool {
+        let mut rnd = [0u8; 32];
+        rng::fill(&mut rnd);
+        let m_prime = self.message_representative(b"", &self.prehash.digest(b"pairwise"));
+        self.sign(private, &m_prime, &rnd)
+            .and_then(|sig| self.verify(public, &m_prime, &sig))
+            .is_ok()
+    }
+}
+
+/// CKM_QRC_COMP_SIG: an optional CK_SIGN_ADDITIONAL_CONTEXT (hedging and
+/// the application context, at most 255 bytes).
+struct CompositeSig;
+
+/// The context and hedging of a CKM_QRC_COMP_SIG parameter.
+fn parameters(m: &Mechanism) -> Result<(CK_HEDGE_TYPE, Vec<u8>)> {
+    let (hedge, context) = match &m.param {
+        MechParam::None => (CKH_HEDGE_PREFERRED, Vec::new()),
+        MechParam::SignContext { hedge, context } => (*hedge, context.clone()),
+        _ => return Err(Ckr::MECHANISM_PARAM_INVALID),
+    };
+    if context.len() > 255 {
+        return Err(Ckr::MECHANISM_PARAM_INVALID);
+    }
+    Ok((hedge, context))
+}
+
+impl MechanismImpl for CompositeSig {
+    fn ty(&self) -> CK_MECHANISM_TYPE {
+        CKM_QRC_COMP_SIG
+    }
+    fn name(&self) -> &'static str {
+        "CKM_QRC_COMP_SIG"
+    }
+    fn info(&self) -> CK_MECHANISM_INFO {
+        mechanism_info::<SigSet>(CKF_SIGN | CKF_VERIFY)
+    }
+
+    /// CKH_DETERMINISTIC_REQUIRED gives ML-DSA's deterministic variant; it
+    /// is refused for the ECDSA algorithms, whose nonce is always random.
+    fn sign(&self, m: &Mechanism, key: &Attributes) -> Result<Box<dyn Signer>> {
+        let (hedge, context) = parameters(m)?;
+        let (set, private) = key_of::<SigSet>(key, CKO_PRIVATE_KEY)?;
+        let deterministic = match hedge {
+            CKH_HEDGE_PREFERRED | CKH_HEDGE_REQUIRED => false,
+            CKH_DETERMINISTIC_REQUIRED if set.trad_hash.is_none() => true,
+            _ => return Err(Ckr::MECHANISM_PARAM_INVALID),
+        };
+        Ok(Box::new(CompositeSigner {
+            set,
+            private: Zeroizing::new(private.to_vec()),
+            deterministic,
+            context,
+            hash: Some(set.prehash.start()),
+        }))
+    }
+
+    /// The hedge is ignored on verification.
+    fn verify(&self, m: &Mechanism, key: &Attributes) -> Result<Box<dyn Verifier>> {
+        let (_, context) = parameters(m)?;
+        let (set, public) = key_of::<SigSet>(key, CKO_PUBLIC_KEY)?;
+        Ok(Box::new(CompositeVerifier {
+            set,
+            public: public.to_vec(),
+            context,
+            hash: Some(set.prehash.start()),
+        }))
+    }
+}
+
+/// Take the running pre-hash (once) and build M′.
+fn finish_hash(
+    set: &SigSet,
+    context: &[u8],
+    hash: &mut Option<Box<dyn DynDigest + Send>>,
+) -> Result<Vec<u8>> {
+    let ph = hash
+        .take()
+        .ok_or(Ckr::OPERATION_NOT_INITIALIZED)?
+        .finalize();
+    Ok(set.message_representative(context, &ph))
+}
+
+struct CompositeSigner {
+    set: &'static SigSet,
+    private: Value,
+    deterministic: bool,
+    context: Vec<u8>,
+    /// PH of the message so far; taken by `finish`.
+    hash: Option<Box<dyn DynDigest + Send>>,
+}
+
+impl Signer for CompositeSigner {
+    fn update(&mut self, data: &[u8]) -> Result<()> {
+        self.hash
+            .as_mut()
+            .ok_or(Ckr::OPERATION_NOT_INITIALIZED)?
+            .update(data);
+        Ok(())
+    }
+
+    fn finish(&mut self) -> Result<Vec<u8>> {
+        let m_prime = finish_hash(self.set, &self.context, &mut self.hash)?;
+        let mut rnd = Zeroizing::new([0u8; 32]);
+        if !self.deterministic {
+            rng::fill(&mut *rnd);
+        }
+        self.set.sign(&self.private, &m_prime, &rnd)
+    }
+}
+
+struct CompositeVerifier {
+    set: &'static SigSet,
+    public: Vec<u8>,
+    context: Vec<u8>,
+    hash: Option<Box<dyn DynDigest + Send>>,
+}
+
+impl Verifier for CompositeVerifier {
+    fn update(&mut self, data: &[u8]) -> Result<()> {
+        self.hash
+            .as_mut()
+            .ok_or(Ckr::OPERATION_NOT_INITIALIZED)?
+            .update(data);
+        Ok(())
+    }
+
+    fn finish(&mut self, signature: &[u8]) -> Result<()> {
+        let m_prime = finish_hash(self.set, &self.context, &mut self.hash)?;
+        self.set.verify(&self.public, &m_prime, signature)
+    }
+}
+
+/// Known-answer test run at C_Initialize: M′ for id-MLDSA65-Ed25519-SHA512
+/// of the message and context of the draft's example (Appendix D), as
+/// SHA-256(M′). ML-DSA, ECDSA and Ed25519 have their own known answers; key
+/// generation runs the pairwise test on every pair.
+pub(crate) fn known_answer() -> Result<bool> {
+    let ph = Hash::Sha512.digest(&[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    let context = [0x08, 0x13, 0x06, 0x12, 0x05, 0x16, 0x26, 0x23];
+    let m_prime = SETS[1].message_representative(&context, &ph);
+    let expected = crate::mech::ml_kem::unhex(
+        "58894cde4ddc186fd83efae198e2c8f526c72001f6c60dbd4671cf4d2db7cd8d",
+    )?;
+    Ok(*Hash::Sha256.digest(&m_prime) == *expected)
+}
