@@ -3,13 +3,22 @@
 # against libqrcpkcs11.so) and passes on their lines:
 #   ok NAME / FAIL NAME: reason / skip NAME: reason
 # Exits 1 if any check failed or any script failed without saying why.
+#
+#   run.sh [--doc FILE]   also writes the compatibility matrix to FILE
+#                         (docs/compatibility.md) with compatibility.py
 set -uo pipefail
+
+doc=
+if [[ ${1:-} == --doc ]]; then
+    doc=${2:?--doc needs a file}
+fi
 
 dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 failed=0
 passed=0
 lines=$(mktemp)
-trap 'rm -f "$lines"' EXIT
+report=$(mktemp)
+trap 'rm -f "$lines" "$report"' EXIT
 
 for script in "$dir"/*.sh; do
     name=$(basename "$script" .sh)
@@ -17,6 +26,7 @@ for script in "$dir"/*.sh; do
     # Lines are shown as they come, and kept for the count.
     bash "$script" | tee "$lines"
     rc=${PIPESTATUS[0]}
+    sed "s/^/$name\t/" "$lines" >>"$report"
     fails=$(grep -c '^FAIL ' "$lines" || true)
     passes=$(grep -c '^ok ' "$lines" || true)
     passed=$((passed + passes))
@@ -30,4 +40,7 @@ for script in "$dir"/*.sh; do
 done
 
 echo "clients: $passed ok, $failed FAIL"
+if [[ -n $doc ]]; then
+    python3 "$dir/compatibility.py" "$report" >"$doc" && echo "compatibility matrix written to $doc"
+fi
 ((failed == 0))
