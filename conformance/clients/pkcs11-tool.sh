@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # OpenSC pkcs11-tool against libqrcpkcs11.so, in a fresh token store:
 # token and PIN set-up, mechanisms, AES keys and AES-CBC-PAD (checked against
-# OpenSSL), objects, random numbers, and pkcs11-tool's own --test.
+# OpenSSL), EC and RSA keys (signatures and OAEP checked by OpenSSL),
+# objects, random numbers, and pkcs11-tool's own --test with an RSA key.
 # One line per check (see lib.sh); exit 1 if any check failed.
 set -uo pipefail
 
@@ -13,6 +14,7 @@ if ! command -v pkcs11-tool >/dev/null; then
     exit 1
 fi
 need_module pkcs11-tool || exit 1
+version opensc "$(dpkg-query -W -f '${Version}' opensc 2>/dev/null || echo unknown)"
 
 store=$(mktemp -d)
 work=$(mktemp -d)
@@ -144,10 +146,49 @@ run $n user --delete-object --type secrkey --label ci-aes &&
     refuse $n 'label: +ci-aes' &&
     ok $n
 
-# pkcs11-tool --test: its random-number and digest parts must pass. Its other
-# parts test RSA keys, of which this token has none.
+# Key pairs on the token; their public keys, read back as DER, are what
+# plain OpenSSL checks the token's signatures and ciphertexts against.
+printf 'qrcpkcs11 pkcs11-tool check\n' >"$work/msg"
+for spec in EC:prime256v1:10:ec rsa:2048:20:rsa; do
+    IFS=: read -r kind param id name <<<"$spec"
+    n=keygen-$name
+    run $n user --keypairgen --key-type "$kind:$param" --id "$id" --label "ci-$name" &&
+        run $n user --read-object --type pubkey --id "$id" --output-file "$work/$name.der" &&
+        run $n openssl pkey -pubin -inform DER -in "$work/$name.der" -out "$work/$name.pem" &&
+        ok $n
+done
+
+# sign-verify NAME ID MECHANISM OPENSSL-ARGS...: the token signs, pkcs11-tool
+# verifies on the token, and OpenSSL verifies with the public key alone.
+sign_verify() {
+    local n=$1 id=$2 mech=$3 key=$4
+    shift 4
+    run $n user --sign --id "$id" -m "$mech" "$@" --input-file "$work/msg" --output-file "$work/$n.sig" &&
+        run $n user --verify --id "$id" -m "$mech" "$@" --input-file "$work/msg" --signature-file "$work/$n.sig" &&
+        expect $n 'Signature is valid' &&
+        run $n openssl dgst -sha256 -verify "$work/$key.pem" "${openssl_args[@]}" -signature "$work/$n.sig" "$work/msg" &&
+        expect $n 'Verified OK' &&
+        ok $n
+}
+openssl_args=()
+sign_verify sign-ecdsa-sha256 10 ECDSA-SHA256 ec --signature-format openssl
+sign_verify sign-rsa-pkcs-sha256 20 SHA256-RSA-PKCS rsa
+openssl_args=(-sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:32)
+sign_verify sign-rsa-pss-sha256 20 SHA256-RSA-PKCS-PSS rsa --mgf MGF1-SHA256 --salt-len 32
+
+n=rsa-oaep-decrypt
+printf 'a secret for the token' >"$work/secret"
+run $n openssl pkeyutl -encrypt -pubin -inkey "$work/rsa.pem" -pkeyopt rsa_padding_mode:oaep \
+    -pkeyopt rsa_oaep_md:sha256 -pkeyopt rsa_mgf1_md:sha256 -in "$work/secret" -out "$work/secret.enc" &&
+    run $n user --decrypt --id 20 -m RSA-PKCS-OAEP --hash-algorithm SHA256 --mgf MGF1-SHA256 \
+        --input-file "$work/secret.enc" --output-file "$work/secret.dec" &&
+    if cmp -s "$work/secret" "$work/secret.dec"; then ok $n; else fail $n "decrypted text differs"; fi
+
+# pkcs11-tool --test with the RSA key on the token: every section. Its
+# signature tests only pick mechanisms flagged CKF_HW unless --allow-sw is
+# given; a software token rightly does not claim CKF_HW.
 rc=0
-out=$(user --test 2>&1) || rc=$?
+out=$(user --test --allow-sw 2>&1) || rc=$?
 test_out=$out
 
 # section HEADER: the lines of --test's output from HEADER to the next
@@ -156,28 +197,31 @@ section() {
     awk -v h="$1" 'index($0, h) == 1 { on = 1; print; next } on && /^[^ ]/ { on = 0 } on' <<<"$test_out"
 }
 
-n=self-test-rng
-out=$(section 'C_SeedRandom() and C_GenerateRandom():')
-if [[ -z $out ]]; then
-    out=$test_out
-    fail $n "no random-number section in the output of --test"
-else
-    expect $n '^  seems to be OK' && refuse $n 'ERR' && ok $n
-fi
-
-n=self-test-digests
-out=$(section 'Digests:')
-if [[ -z $out ]]; then
-    out=$test_out
-    fail $n "no digest section in the output of --test"
-else
-    refuse $n 'not implemented' &&
-        expect $n '^  all 4 digest functions seem to work' &&
-        expect $n '^  SHA-1: OK$' &&
-        expect $n '^  SHA256: OK$' &&
-        refuse $n 'ERR|ended prematurely' &&
-        ok $n
-fi
+# self_test NAME HEADER REGEX...: the section must exist, have no error and
+# match every REGEX.
+self_test() {
+    local n=$1 header=$2 re
+    shift 2
+    out=$(section "$header")
+    if [[ -z $out ]]; then
+        out=$test_out
+        fail $n "no '$header' section in the output of --test"
+        return
+    fi
+    refuse $n 'not implemented|ERR|ended prematurely|failed' || return
+    for re in "$@"; do expect $n "$re" || return; done
+    ok $n
+}
+self_test self-test-rng 'C_SeedRandom() and C_GenerateRandom():' '^  seems to be OK'
+self_test self-test-digests 'Digests:' '^  all 4 digest functions seem to work' '^  SHA-1: OK$' '^  SHA256: OK$'
+self_test self-test-signatures 'Signatures' '^  all 4 signature functions seem to work' \
+    '^    RSA-PKCS: OK$' '^    SHA256-RSA-PKCS: OK$'
+self_test self-test-verify 'Verify' '^    RSA-X-509: OK$'
+self_test self-test-decrypt 'Decryption' '^    RSA-PKCS: OK$' '^    RSA-X-509: OK$'
+n=self-test-oaep-sha256-label
+out=$test_out
+expect $n 'hashAlg=SHA256, mgf=MGF1-SHA256, encoding parameter \(Label\) present' &&
+    expect $n 'RSA-PKCS-OAEP: .*' && ok $n
 
 n=self-test
 out=$test_out
