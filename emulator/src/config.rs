@@ -112,7 +112,11 @@ impl Config {
             .filter(|s| !s.is_empty())
             .map(PathBuf::from);
         let mut config = Config::parse(text.as_deref().unwrap_or(""), store_override)?;
-        if let Ok(level) = std::env::var("QRC_PKCS11_LOG") {
+        // An empty value counts as unset, as for the other variables.
+        if let Some(level) = std::env::var("QRC_PKCS11_LOG")
+            .ok()
+            .filter(|l| !l.is_empty())
+        {
             config.log = level;
         }
         Ok(config)

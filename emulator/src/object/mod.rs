@@ -6,7 +6,7 @@ pub mod schema;
 use crate::attr::{Attributes, Value};
 use crate::error::{Ckr, Result};
 use crate::mech::{registry, rng};
-use crate::vendor::CKK_FALCON;
+use crate::vendor::{CKK_FALCON, CKK_QRC_COMP_KEM, CKK_QRC_COMP_SIG};
 use cryptoki_sys::*;
 use schema::{Kind, Rule};
 use zeroize::Zeroizing;
@@ -69,6 +69,12 @@ impl Schema {
                             (PRIVATE_KEY, PQC_PRIVATE_SEEDED, none)
                         }
                         (CKO_PRIVATE_KEY, CKK_SLH_DSA) => (PRIVATE_KEY, PQC_PRIVATE, none),
+                        (CKO_PUBLIC_KEY, CKK_QRC_COMP_KEM | CKK_QRC_COMP_SIG) => {
+                            (PUBLIC_KEY, PQC_PUBLIC, none)
+                        }
+                        (CKO_PRIVATE_KEY, CKK_QRC_COMP_KEM | CKK_QRC_COMP_SIG) => {
+                            (PRIVATE_KEY, PQC_PRIVATE, none)
+                        }
                         (CKO_PUBLIC_KEY, CKK_FALCON) => (PUBLIC_KEY, PQC_PUBLIC, FALCON_KEY_PARAMS),
                         (CKO_PRIVATE_KEY, CKK_FALCON) => {
                             (PRIVATE_KEY, PQC_PRIVATE, FALCON_KEY_PARAMS)
@@ -212,6 +218,7 @@ fn check_encoding(rule: &Rule, value: &[u8]) -> Result<()> {
         }
         Kind::Bytes => true,
         Kind::Template => Attributes::decode(value).is_ok(),
+        Kind::UlongArray => value.len().is_multiple_of(std::mem::size_of::<CK_ULONG>()),
     };
     if ok {
         Ok(())

@@ -14,6 +14,9 @@ pub enum Kind {
     Date,
     /// A nested template, encoded by `Attributes::encode`.
     Template,
+    /// An array of CK_ULONG (CK_MECHANISM_TYPE, …) as the C ABI passes it:
+    /// a whole number of native-endian CK_ULONGs, possibly none.
+    UlongArray,
 }
 
 /// What an attribute gets when the template leaves it out.
@@ -65,7 +68,7 @@ const fn r(ty: CK_ATTRIBUTE_TYPE, kind: Kind, fill: Fill, flags: u8) -> Rule {
 }
 
 use Fill::{Absent, Empty, False, True, Zero};
-use Kind::{Bool, Bytes, Date, Template, Ulong};
+use Kind::{Bool, Bytes, Date, Template, Ulong, UlongArray};
 
 /// Every object (§4.4 storage objects).
 pub const STORAGE: &[Rule] = &[
@@ -120,6 +123,9 @@ pub const KEY: &[Rule] = &[
     r(CKA_DERIVE, Bool, False, MODIFIABLE),
     r(CKA_LOCAL, Bool, Absent, TOKEN_SET),
     r(CKA_KEY_GEN_MECHANISM, Ulong, Absent, TOKEN_SET),
+    // Empty: no restriction. Given on creation or generation, then fixed (no
+    // note 8 in the table), or the restriction could be lifted at will.
+    r(CKA_ALLOWED_MECHANISMS, UlongArray, Empty, 0),
 ];
 
 /// CKO_PUBLIC_KEY (§4.8).

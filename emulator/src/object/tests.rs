@@ -147,3 +147,80 @@ fn non_sensitive_extractable_value_is_readable() {
     let obj = change(&obj, &c, Change::Set).unwrap();
     assert_eq!(read(&obj, CKA_VALUE), Err(Ckr::ATTRIBUTE_SENSITIVE));
 }
+
+fn mechanisms(list: &[CK_MECHANISM_TYPE]) -> Vec<u8> {
+    list.iter().flat_map(|m| m.to_ne_bytes()).collect()
+}
+
+#[test]
+fn allowed_mechanisms_default_to_empty_on_every_key() {
+    let obj = build(&aes_template(&[7; 16]), Origin::Create, &Attributes::new()).unwrap();
+    assert_eq!(
+        read(&obj, CKA_ALLOWED_MECHANISMS).unwrap().as_slice(),
+        &[] as &[u8]
+    );
+    let mut supplied = Attributes::new();
+    supplied.set_ulong(CKA_CLASS, CKO_SECRET_KEY);
+    supplied.set_ulong(CKA_KEY_TYPE, CKK_AES);
+    supplied.set(CKA_VALUE, vec![1; 16]);
+    let generated = build(
+        &Attributes::new(),
+        Origin::Generate(CKM_AES_KEY_GEN),
+        &supplied,
+    )
+    .unwrap();
+    assert_eq!(generated.get(CKA_ALLOWED_MECHANISMS), Some(&[][..]));
+    let mut cert = Attributes::new();
+    cert.set_ulong(CKA_CLASS, CKO_CERTIFICATE);
+    cert.set_ulong(CKA_CERTIFICATE_TYPE, CKC_X_509);
+    cert.set(CKA_SUBJECT, vec![0x30, 0]);
+    cert.set(CKA_VALUE, vec![0x30, 0]);
+    let cert = build(&cert, Origin::Create, &Attributes::new()).unwrap();
+    assert_eq!(
+        read(&cert, CKA_ALLOWED_MECHANISMS),
+        Err(Ckr::ATTRIBUTE_TYPE_INVALID),
+        "a key attribute, not a certificate's"
+    );
+}
+
+#[test]
+fn allowed_mechanisms_are_a_whole_number_of_ulongs() {
+    let list = mechanisms(&[CKM_AES_GCM, CKM_AES_CBC_PAD]);
+    let mut t = aes_template(&[7; 16]);
+    t.set(CKA_ALLOWED_MECHANISMS, list.clone());
+    let obj = build(&t, Origin::Create, &Attributes::new()).unwrap();
+    assert_eq!(read(&obj, CKA_ALLOWED_MECHANISMS).unwrap().as_slice(), list);
+    let n = std::mem::size_of::<CK_ULONG>();
+    for len in [1, n - 1, n + 1, 3 * n - 2] {
+        t.set(CKA_ALLOWED_MECHANISMS, vec![0; len]);
+        assert_eq!(
+            build(&t, Origin::Create, &Attributes::new()),
+            Err(Ckr::ATTRIBUTE_VALUE_INVALID),
+            "{len} bytes"
+        );
+    }
+}
+
+#[test]
+fn allowed_mechanisms_cannot_change_after_creation() {
+    let mut t = aes_template(&[7; 16]);
+    t.set(CKA_ALLOWED_MECHANISMS, mechanisms(&[CKM_AES_GCM]));
+    let obj = build(&t, Origin::Create, &Attributes::new()).unwrap();
+    for new in [&[][..], &[CKM_AES_GCM, CKM_AES_ECB]] {
+        let mut c = Attributes::new();
+        c.set(CKA_ALLOWED_MECHANISMS, mechanisms(new));
+        assert_eq!(change(&obj, &c, Change::Set), Err(Ckr::ATTRIBUTE_READ_ONLY));
+        assert_eq!(
+            change(&obj, &c, Change::Copy),
+            Err(Ckr::ATTRIBUTE_READ_ONLY)
+        );
+    }
+    let mut same = Attributes::new();
+    same.set(CKA_ALLOWED_MECHANISMS, mechanisms(&[CKM_AES_GCM]));
+    assert!(change(&obj, &same, Change::Set).is_ok(), "no change at all");
+    let copy = change(&obj, &Attributes::new(), Change::Copy).unwrap();
+    assert_eq!(
+        copy.get(CKA_ALLOWED_MECHANISMS),
+        Some(&mechanisms(&[CKM_AES_GCM])[..])
+    );
+}

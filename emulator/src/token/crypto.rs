@@ -38,8 +38,16 @@ impl Usage {
 }
 
 impl SoftToken {
-    /// The key behind `handle`, if it is a key the caller may use for `usage`.
-    pub fn key(&self, handle: CK_OBJECT_HANDLE, usage: Usage) -> Result<Arc<Attributes>> {
+    /// The key behind `handle`, if it is a key the caller may use for `usage`
+    /// with mechanism `m`. Every operation that uses a key (encrypt, decrypt,
+    /// sign, verify, wrap, unwrap, derive, encapsulate, decapsulate) gets it
+    /// here, so the key's restrictions are enforced in this one place.
+    pub fn key(
+        &self,
+        handle: CK_OBJECT_HANDLE,
+        usage: Usage,
+        m: &Mechanism,
+    ) -> Result<Arc<Attributes>> {
         let key = self.object(handle).map_err(|e| match e {
             Ckr::OBJECT_HANDLE_INVALID => Ckr::KEY_HANDLE_INVALID,
             other => other,
@@ -49,6 +57,9 @@ impl SoftToken {
         }
         if !key.bool_or(usage.attribute(), false)? {
             return Err(Ckr::KEY_FUNCTION_NOT_PERMITTED);
+        }
+        if !allows(&key, m.ty) {
+            return Err(Ckr::MECHANISM_INVALID);
         }
         Ok(key)
     }
@@ -70,7 +81,7 @@ impl SoftToken {
             _ => CKF_DECRYPT,
         };
         let mech = registry().for_function(m.ty, flag)?;
-        let key = self.key(handle, usage)?;
+        let key = self.key(handle, usage, m)?;
         match usage {
             Usage::Encrypt => mech.encrypt(m, &key),
             _ => mech.decrypt(m, &key),
@@ -80,13 +91,13 @@ impl SoftToken {
     /// C_SignInit.
     pub fn signer(&self, m: &Mechanism, handle: CK_OBJECT_HANDLE) -> Result<Box<dyn Signer>> {
         let mech = registry().for_function(m.ty, CKF_SIGN)?;
-        mech.sign(m, &*self.key(handle, Usage::Sign)?)
+        mech.sign(m, &*self.key(handle, Usage::Sign, m)?)
     }
 
     /// C_VerifyInit / C_VerifySignatureInit.
     pub fn verifier(&self, m: &Mechanism, handle: CK_OBJECT_HANDLE) -> Result<Box<dyn Verifier>> {
         let mech = registry().for_function(m.ty, CKF_VERIFY)?;
-        mech.verify(m, &*self.key(handle, Usage::Verify)?)
+        mech.verify(m, &*self.key(handle, Usage::Verify, m)?)
     }
 
     /// C_DigestInit.
@@ -102,5 +113,49 @@ impl SoftToken {
         }
         let value = key.get(CKA_VALUE).ok_or(Ckr(CKR_KEY_INDIGESTIBLE))?;
         Ok(Value::new(value.to_vec()))
+    }
+}
+
+/// CKA_ALLOWED_MECHANISMS: a non-empty list restricts the key to the
+/// mechanisms it names; an empty or absent one restricts nothing (PKCS#11
+/// §4.7, common key attributes). The list is a CK_MECHANISM_TYPE array in
+/// native byte order, its length checked when the key was made.
+fn allows(key: &Attributes, mechanism: CK_MECHANISM_TYPE) -> bool {
+    match key.get(CKA_ALLOWED_MECHANISMS) {
+        None | Some([]) => true,
+        Some(list) => list
+            .chunks_exact(std::mem::size_of::<CK_MECHANISM_TYPE>())
+            .any(|m| m.try_into().map(CK_MECHANISM_TYPE::from_ne_bytes).ok() == Some(mechanism)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key_allowing(list: Option<&[CK_MECHANISM_TYPE]>) -> Attributes {
+        let mut key = Attributes::new();
+        if let Some(list) = list {
+            let bytes: Vec<u8> = list.iter().flat_map(|m| m.to_ne_bytes()).collect();
+            key.set(CKA_ALLOWED_MECHANISMS, bytes);
+        }
+        key
+    }
+
+    #[test]
+    fn empty_or_absent_list_allows_everything() {
+        assert!(allows(&key_allowing(None), CKM_AES_CBC));
+        assert!(allows(&key_allowing(Some(&[])), CKM_AES_CBC));
+    }
+
+    #[test]
+    fn non_empty_list_allows_only_its_mechanisms() {
+        let key = key_allowing(Some(&[CKM_AES_GCM, CKM_SHA256_HMAC]));
+        assert!(allows(&key, CKM_AES_GCM));
+        assert!(allows(&key, CKM_SHA256_HMAC));
+        assert!(!allows(&key, CKM_AES_CBC));
+        // A mechanism whose number is a byte-shifted listed one: matching is
+        // per CK_ULONG, not a byte search.
+        assert!(!allows(&key, CKM_AES_GCM << 8));
     }
 }

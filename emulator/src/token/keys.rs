@@ -58,7 +58,7 @@ impl SoftToken {
     /// queries (which must not create a key).
     pub fn ciphertext_len(&self, m: &Mechanism, public: CK_OBJECT_HANDLE) -> Result<usize> {
         let mech = registry().for_function(m.ty, CKF_ENCAPSULATE)?;
-        mech.ciphertext_len(m, &*self.key(public, Usage::Encapsulate)?)
+        mech.ciphertext_len(m, &*self.key(public, Usage::Encapsulate, m)?)
     }
 
     /// C_EncapsulateKey: returns the ciphertext and the new secret key.
@@ -70,7 +70,7 @@ impl SoftToken {
         template: &Attributes,
     ) -> Result<(Vec<u8>, CK_OBJECT_HANDLE)> {
         let mech = registry().for_function(m.ty, CKF_ENCAPSULATE)?;
-        let key = self.key(public, Usage::Encapsulate)?;
+        let key = self.key(public, Usage::Encapsulate, m)?;
         let template = object::with_key_template(&key, CKA_ENCAPSULATE_TEMPLATE, template)?;
         let out = mech.encapsulate(m, &key)?;
         let handle = self.insert_shared_secret(access, &template, &out.secret)?;
@@ -87,7 +87,7 @@ impl SoftToken {
         ciphertext: &[u8],
     ) -> Result<CK_OBJECT_HANDLE> {
         let mech = registry().for_function(m.ty, CKF_DECAPSULATE)?;
-        let key = self.key(private, Usage::Decapsulate)?;
+        let key = self.key(private, Usage::Decapsulate, m)?;
         let template = object::with_key_template(&key, CKA_DECAPSULATE_TEMPLATE, template)?;
         let secret = mech.decapsulate(m, &key, ciphertext)?;
         self.insert_shared_secret(access, &template, &secret)
@@ -141,7 +141,7 @@ impl SoftToken {
             return self.public_from_private(access, m, base, template);
         }
         let mech = registry().for_function(m.ty, CKF_DERIVE)?;
-        let key = self.key(base, Usage::Derive)?;
+        let key = self.key(base, Usage::Derive, m)?;
         let mut template = object::with_key_template(&key, CKA_DERIVE_TEMPLATE, template)?;
         let supplied = mech.derive(m, &key, &template)?;
         // A derived key is a generic secret unless the caller or the
@@ -187,7 +187,7 @@ impl SoftToken {
         handle: CK_OBJECT_HANDLE,
     ) -> Result<Vec<u8>> {
         let mech = registry().for_function(m.ty, CKF_WRAP)?;
-        let wrapping_key = self.key(wrapping, Usage::Wrap).map_err(|e| match e {
+        let wrapping_key = self.key(wrapping, Usage::Wrap, m).map_err(|e| match e {
             Ckr::KEY_HANDLE_INVALID => Ckr(CKR_WRAPPING_KEY_HANDLE_INVALID),
             other => other,
         })?;
@@ -233,10 +233,12 @@ impl SoftToken {
         template: &Attributes,
     ) -> Result<CK_OBJECT_HANDLE> {
         let mech = registry().for_function(m.ty, CKF_UNWRAP)?;
-        let unwrapping_key = self.key(unwrapping, Usage::Unwrap).map_err(|e| match e {
-            Ckr::KEY_HANDLE_INVALID => Ckr(CKR_UNWRAPPING_KEY_HANDLE_INVALID),
-            other => other,
-        })?;
+        let unwrapping_key = self
+            .key(unwrapping, Usage::Unwrap, m)
+            .map_err(|e| match e {
+                Ckr::KEY_HANDLE_INVALID => Ckr(CKR_UNWRAPPING_KEY_HANDLE_INVALID),
+                other => other,
+            })?;
         let value = mech
             .unwrap(m, &unwrapping_key, wrapped)
             .map_err(|e| match e {

@@ -43,21 +43,31 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// Run one entry point's body and turn its outcome into a CK_RV. A panic is
 /// caught here, because unwinding across `extern "C"` aborts the caller's
-/// process; it becomes CKR_GENERAL_ERROR.
+/// process; it becomes CKR_GENERAL_ERROR. Every entry point passes here, so
+/// this is where the logger is set up before anything can log, and where a
+/// call that fails is logged at debug level (function and CKR name only).
 fn guard(f: impl FnOnce() -> Result<()>) -> CK_RV {
-    match catch_unwind(AssertUnwindSafe(f)) {
+    crate::logger::early();
+    // The closure's type name holds the entry point's name.
+    let entry = std::any::type_name_of_val(&f);
+    let rv = match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(())) => CKR_OK,
         Ok(Err(e)) => e.0,
         Err(payload) => {
+            let entry = crate::logger::entry_point(entry);
             // Only a literal panic message is logged: a formatted one may
             // carry runtime data, and nothing may log a secret.
             match payload.downcast_ref::<&'static str>() {
-                Some(msg) => log::error!("panic in PKCS#11 entry point: {msg}"),
-                None => log::error!("panic in PKCS#11 entry point"),
+                Some(msg) => log::error!("panic in {entry}: {msg}"),
+                None => log::error!("panic in {entry}"),
             }
             CKR_GENERAL_ERROR
         }
+    };
+    if rv != CKR_OK {
+        crate::logger::failed_call(entry, rv);
     }
+    rv
 }
 
 /// [`guard`] for an entry point that continues a running operation. PKCS#11

@@ -68,10 +68,7 @@ fn by_param<S: Scheme>(param: CK_ULONG) -> Result<&'static S> {
 
 /// A key object of this scheme used by a mechanism: of `class`, with a
 /// CKA_VALUE of its parameter set's length.
-fn key_of<'k, S: Scheme>(
-    key: &'k Attributes,
-    class: CK_OBJECT_CLASS,
-) -> Result<(&'static S, &'k [u8])> {
+fn key_of<S: Scheme>(key: &Attributes, class: CK_OBJECT_CLASS) -> Result<(&'static S, &[u8])> {
     let class_ok = key.ulong(CKA_CLASS).ok().flatten() == Some(class);
     let type_ok = key.ulong(CKA_KEY_TYPE).ok().flatten() == Some(S::KEY_TYPE);
     if !class_ok || !type_ok {
