@@ -281,7 +281,18 @@ pub fn change(obj: &Attributes, changes: &Attributes, how: Change) -> Result<Att
 /// attributes the object does not have, CKR_ATTRIBUTE_SENSITIVE for secret
 /// values of sensitive or unextractable keys.
 pub fn read(obj: &Attributes, ty: CK_ATTRIBUTE_TYPE) -> Result<Value> {
-    let value = obj.get(ty).ok_or(Ckr::ATTRIBUTE_TYPE_INVALID)?;
+    let Some(value) = obj.get(ty) else {
+        // An object stored before its schema gained an empty-by-default
+        // attribute (CKA_ALLOWED_MECHANISMS) has that default.
+        let empty = Schema::of(obj)?
+            .rule(ty)
+            .is_some_and(|r| r.fill == schema::Fill::Empty);
+        return if empty {
+            Ok(Zeroizing::new(Vec::new()))
+        } else {
+            Err(Ckr::ATTRIBUTE_TYPE_INVALID)
+        };
+    };
     if is_hidden(obj, ty)? {
         return Err(Ckr::ATTRIBUTE_SENSITIVE);
     }

@@ -170,6 +170,13 @@ fn allowed_mechanisms_default_to_empty_on_every_key() {
     )
     .unwrap();
     assert_eq!(generated.get(CKA_ALLOWED_MECHANISMS), Some(&[][..]));
+    // A key stored before the attribute existed reads as unrestricted.
+    let mut older = obj.clone();
+    older.remove(CKA_ALLOWED_MECHANISMS);
+    assert_eq!(
+        read(&older, CKA_ALLOWED_MECHANISMS).unwrap().as_slice(),
+        &[] as &[u8]
+    );
     let mut cert = Attributes::new();
     cert.set_ulong(CKA_CLASS, CKO_CERTIFICATE);
     cert.set_ulong(CKA_CERTIFICATE_TYPE, CKC_X_509);

@@ -4,6 +4,7 @@
 use super::convert::{bytes, len, read, ulong};
 use cryptoki_sys::*;
 use qrc_emulator::mech::{MechParam, Mechanism, PrfData};
+use qrc_emulator::vendor::CKM_QRC_COMP_SIG;
 use qrc_emulator::{Ckr, Result};
 use std::mem::size_of;
 
@@ -55,7 +56,7 @@ unsafe fn param(ty: CK_MECHANISM_TYPE, p: *const std::ffi::c_void, n: usize) -> 
             CKM_HKDF_DERIVE | CKM_HKDF_DATA => hkdf(p, n),
             CKM_SP800_108_COUNTER_KDF => kbkdf(p, n),
             CKM_HASH_ML_DSA | CKM_HASH_SLH_DSA => hash_sign_context(p, n),
-            CKM_ML_DSA | CKM_SLH_DSA => sign_context(p, n),
+            CKM_ML_DSA | CKM_SLH_DSA | CKM_QRC_COMP_SIG => sign_context(p, n),
             CKM_HASH_ML_DSA_SHA224..=CKM_HASH_ML_DSA_SHAKE256 => sign_context(p, n),
             CKM_HASH_SLH_DSA_SHA224..=CKM_HASH_SLH_DSA_SHAKE256 => sign_context(p, n),
             _ => Ok(MechParam::Bytes(bytes(p.cast(), ulong(n))?.to_vec())),

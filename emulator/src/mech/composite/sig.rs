@@ -150,7 +150,11 @@ impl SigSet {
     /// whatever the first gives, so the time does not tell which failed.
     pub(super) fn verify(&self, public: &[u8], m_prime: &[u8], sig: &[u8]) -> Result<()> {
         let mldsa_len = self.mldsa.signature_len();
-        if sig.len() <= mldsa_len || sig.len() > mldsa_len + self.trad.max_signature_len() {
+        if !self
+            .trad
+            .signature_lens()
+            .contains(&sig.len().saturating_sub(mldsa_len))
+        {
             return Err(Ckr::SIGNATURE_LEN_RANGE);
         }
         let (mldsa_pk, trad_pk) = public.split_at(self.mldsa.public_len());

@@ -132,13 +132,13 @@ impl Trad {
         })
     }
 
-    /// The longest signature: 64 bytes for Ed25519; for ECDSA a SEQUENCE of
-    /// two INTEGERs of up to n+1 bytes each.
-    pub(super) fn max_signature_len(self) -> usize {
+    /// The signature lengths there are: 64 bytes for Ed25519; for ECDSA a
+    /// SEQUENCE of two INTEGERs of one to n+1 bytes each.
+    pub(super) fn signature_lens(self) -> std::ops::RangeInclusive<usize> {
         if self.0.is_prime() {
-            2 + 2 * (2 + self.0.private_len() + 1)
+            2 + 2 * 3..=2 + 2 * (2 + self.0.private_len() + 1)
         } else {
-            64
+            64..=64
         }
     }
 }
