@@ -76,6 +76,12 @@ n=p11kit-register
 p11kit_install "$n" "$work/backup" || exit 1
 p11kit_check_registered "$n" && ok "$n"
 
+n=cryptenroll-list-uninitialised
+# A fresh store's token is not initialised yet; systemd opens a session on
+# every token it lists and aborts on a refusal.
+run "$n" env SYSTEMD_LOG_LEVEL=debug timeout 60 systemd-cryptenroll --pkcs11-token-uri=list &&
+    refuse "$n" 'Failed to create session' && ok "$n"
+
 n=token-setup
 p11kit_token_setup "$n" "$LABEL" "$SO_PIN" "$PIN" && ok "$n" || exit 1
 

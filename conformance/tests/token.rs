@@ -1,7 +1,7 @@
 //! Slots and tokens: info, C_InitToken / C_InitPIN / C_SetPIN, PIN length
 //! policy, C_Login / C_Logout for SO and user, lockout flags.
 
-use cryptoki::object::{Attribute, KeyType};
+use cryptoki::object::{Attribute, KeyType, ObjectClass};
 use cryptoki::session::UserType;
 use cryptoki::slot::Limit;
 use cryptoki::types::AuthPin;
@@ -140,16 +140,33 @@ fn uninitialised_token() {
         !ti.user_pin_initialized(),
         "fresh store claims CKF_USER_PIN_INITIALIZED"
     );
-    expect_err(
-        fx.ctx.open_ro_session(fx.slot),
-        CKR_TOKEN_NOT_INITIALIZED,
-        "C_OpenSession(RO) on uninitialised token",
-    );
-    expect_err(
-        fx.ctx.open_rw_session(fx.slot),
-        CKR_TOKEN_NOT_INITIALIZED,
-        "C_OpenSession(RW) on uninitialised token",
-    );
+    // Listing tools (systemd-cryptenroll) open a session on every token and
+    // abort if one is refused; the session sees nothing and cannot log in.
+    {
+        let s = expect_ok(fx.ctx.open_rw_session(fx.slot), "C_OpenSession(RW)");
+        let found = expect_ok(s.find_objects(&[]), "C_FindObjects");
+        assert!(found.is_empty(), "objects on an uninitialised token");
+        expect_err(
+            s.login(UserType::User, Some(&pin(USER_PIN))),
+            CKR_USER_PIN_NOT_INITIALIZED,
+            "C_Login(USER) on uninitialised token",
+        );
+        let data = [
+            Attribute::Class(ObjectClass::DATA),
+            Attribute::Token(true),
+            Attribute::Value(vec![1, 2, 3]),
+        ];
+        expect_err(
+            s.create_object(&data),
+            CKR_TOKEN_NOT_INITIALIZED,
+            "token object on uninitialised token",
+        );
+        expect_err(
+            fx.ctx.init_token(fx.slot, &pin(SO_PIN), "fresh label"),
+            CKR_SESSION_EXISTS,
+            "C_InitToken with a session open",
+        );
+    }
     let inited = expect_ok(fx.ctx.get_slots_with_initialized_token(), "slots");
     assert!(!inited.contains(&fx.slot));
 

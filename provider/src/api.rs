@@ -105,10 +105,11 @@ pub fn open_session(slot: CK_SLOT_ID, flags: CK_FLAGS) -> Result<CK_SESSION_HAND
         return Err(Ckr(CKR_SESSION_PARALLEL_NOT_SUPPORTED));
     }
     let token = m.token(slot)?.clone();
+    // An uninitialised token takes sessions too (C_OpenSession has no
+    // CKR_TOKEN_NOT_INITIALIZED): listing tools such as systemd-cryptenroll
+    // open one on every token and abort on a refusal. Such a session sees
+    // no token objects and cannot log in until C_InitToken.
     let status = token.status()?;
-    if !status.initialized {
-        return Err(Ckr::TOKEN_NOT_INITIALIZED);
-    }
     let read_write = flags & CKF_RW_SESSION != 0;
     if !read_write && status.logged_in == Some(Who::So) {
         return Err(Ckr(CKR_SESSION_READ_WRITE_SO_EXISTS));

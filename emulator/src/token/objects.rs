@@ -46,6 +46,11 @@ impl SoftToken {
             return Err(Ckr::ATTRIBUTE_READ_ONLY);
         }
         if on_token {
+            // Objects written before C_InitToken would outlive the token
+            // that C_InitToken creates.
+            if !self.initialized()? {
+                return Err(Ckr::TOKEN_NOT_INITIALIZED);
+            }
             let id = self.store()?.insert(&obj, self.user_key()?.as_ref())?;
             return Ok(id);
         }
