@@ -38,7 +38,7 @@ out=$("$venv/bin/python" -c 'import cryptography, pkcs11; print(cryptography.__v
     fail $n "cryptography / python-pkcs11 not importable"
     exit 1
 }
-echo "# cryptography $out" >&2
+version cryptography "$out"
 
 lines=$work/lines
 "$venv/bin/python" "$dir/pyca_interop.py" "$QRC_MODULE" 2>"$work/stderr" | tee "$lines"
