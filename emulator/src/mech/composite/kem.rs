@@ -5,7 +5,7 @@
 //! SHA3-256(mlkemSS ‖ tradSS ‖ tradCT ‖ tradPK ‖ Label).
 
 use super::trad::Trad;
-use super::{by_param, key_of, mechanism_info, public_of_key, Family, KeyPairGen, Scheme};
+use super::{by_param, key_of, mechanism_info, public_of_key, Family, Id, KeyPairGen, Scheme};
 use crate::attr::{Attributes, Value};
 use crate::error::{Ckr, Result};
 use crate::mech::ec::curve::Curve;
@@ -31,14 +31,9 @@ pub(super) fn register(r: &mut Registry) {
     r.add_family(Family::<KemSet>(PhantomData));
 }
 
-/// Length of the ML-KEM seed d ‖ z at the head of a private key.
-const SEED_LEN: usize = 64;
-
 /// One composite ML-KEM algorithm of the draft.
 pub(super) struct KemSet {
-    ckp: CK_ULONG,
-    name: &'static str,
-    oid: ObjectIdentifier,
+    id: Id,
     /// The combiner's domain separator.
     label: &'static [u8],
     mlkem: MlKem,
@@ -48,26 +43,32 @@ pub(super) struct KemSet {
 /// The draft's recommended algorithms with ECDH and X25519.
 pub(super) static SETS: [KemSet; 3] = [
     KemSet {
-        ckp: CKP_QRC_COMP_KEM_MLKEM768_X25519,
-        name: "id-MLKEM768-X25519-SHA3-256",
-        oid: ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.6.58"),
+        id: Id {
+            ckp: CKP_QRC_COMP_KEM_MLKEM768_X25519,
+            name: "id-MLKEM768-X25519-SHA3-256",
+            oid: ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.6.58"),
+        },
         // X-Wing's label: an X-Wing implementation is compliant.
         label: b"\\.//^\\",
         mlkem: MlKem::MlKem768,
         trad: Trad(Curve::X25519),
     },
     KemSet {
-        ckp: CKP_QRC_COMP_KEM_MLKEM768_ECDH_P256,
-        name: "id-MLKEM768-ECDH-P256-SHA3-256",
-        oid: ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.6.59"),
+        id: Id {
+            ckp: CKP_QRC_COMP_KEM_MLKEM768_ECDH_P256,
+            name: "id-MLKEM768-ECDH-P256-SHA3-256",
+            oid: ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.6.59"),
+        },
         label: b"MLKEM768-P256",
         mlkem: MlKem::MlKem768,
         trad: Trad(Curve::P256),
     },
     KemSet {
-        ckp: CKP_QRC_COMP_KEM_MLKEM1024_ECDH_P384,
-        name: "id-MLKEM1024-ECDH-P384-SHA3-256",
-        oid: ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.6.63"),
+        id: Id {
+            ckp: CKP_QRC_COMP_KEM_MLKEM1024_ECDH_P384,
+            name: "id-MLKEM1024-ECDH-P384-SHA3-256",
+            oid: ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.6.63"),
+        },
         label: b"MLKEM1024-P384",
         mlkem: MlKem::MlKem1024,
         trad: Trad(Curve::P384),
@@ -99,7 +100,7 @@ impl KemSet {
 
     /// Encaps(pk): ML-KEM to the first half, an ephemeral DH with the second.
     pub(super) fn encapsulate(&self, public: &[u8]) -> Result<Encapsulated> {
-        let (mlkem_pk, trad_pk) = public.split_at(self.mlkem.public_len());
+        let (mlkem_pk, trad_pk) = self.split_public(public);
         let mut m = Zeroizing::new([0u8; 32]);
         rng::fill(&mut *m);
         let (mut ciphertext, mlkem_ss) = self.mlkem.encapsulate(mlkem_pk, &m)?;
@@ -129,9 +130,9 @@ impl KemSet {
         if ciphertext.len() != self.ciphertext_len() {
             return Err(Ckr::ENCRYPTED_DATA_LEN_RANGE);
         }
-        let (seed, trad_sk) = private.split_at(SEED_LEN);
+        let (seed, trad_sk) = self.split_private(private);
         let (mlkem_ct, trad_ct) = ciphertext.split_at(self.mlkem.ciphertext_len());
-        let trad_pk = &public[self.mlkem.public_len()..];
+        let (_, trad_pk) = self.split_public(public);
         let (_, dk) = self.mlkem.keygen(seed);
         let mlkem_ss = self.mlkem.decapsulate(&dk, mlkem_ct)?;
         let d = self
@@ -148,52 +149,19 @@ impl KemSet {
 
 impl Scheme for KemSet {
     const KEY_TYPE: CK_KEY_TYPE = CKK_QRC_COMP_KEM;
+    type Pq = MlKem;
 
     fn all() -> &'static [Self] {
         &SETS
     }
-    fn name(&self) -> &'static str {
-        self.name
+    fn id(&self) -> &Id {
+        &self.id
     }
-    fn param(&self) -> CK_ULONG {
-        self.ckp
+    fn pq(&self) -> MlKem {
+        self.mlkem
     }
-    fn oid(&self) -> ObjectIdentifier {
-        self.oid
-    }
-    fn public_len(&self) -> usize {
-        self.mlkem.public_len() + self.trad.public_len()
-    }
-    fn private_len(&self) -> usize {
-        SEED_LEN + self.trad.private_len()
-    }
-
-    fn generate(&self) -> Result<(Vec<u8>, Value)> {
-        let mut private = Zeroizing::new(vec![0u8; SEED_LEN]);
-        rng::fill(&mut private);
-        let (mut public, _) = self.mlkem.keygen(&private);
-        let (d, trad_pk) = self.trad.generate()?;
-        public.extend_from_slice(&trad_pk);
-        private.extend_from_slice(&self.trad.encode_private(&d));
-        Ok((public, private))
-    }
-
-    fn public_of_private(&self, private: &[u8]) -> Result<Vec<u8>> {
-        if private.len() != self.private_len() {
-            return Err(Ckr::ATTRIBUTE_VALUE_INVALID);
-        }
-        let (seed, trad_sk) = private.split_at(SEED_LEN);
-        let (mut public, _) = self.mlkem.keygen(seed);
-        public.extend_from_slice(&self.trad.public_of(&self.trad.decode_private(trad_sk)?)?);
-        Ok(public)
-    }
-
-    fn public_ok(&self, public: &[u8]) -> bool {
-        if public.len() != self.public_len() {
-            return false;
-        }
-        let (mlkem_pk, trad_pk) = public.split_at(self.mlkem.public_len());
-        self.mlkem.public_ok(mlkem_pk) && self.trad.public_ok(trad_pk)
+    fn trad(&self) -> Trad {
+        self.trad
     }
 
     fn pairwise_ok(&self, public: &[u8], private: &[u8]) -> bool {

@@ -17,13 +17,16 @@ mod sig;
 mod tests;
 mod trad;
 
+use super::ml_kem::seeded::{self, Scheme as _};
 use super::secret::{check_template_key_type, no_param};
-use super::{asn1, health, info, KeyFamily, KeyPair, Mechanism, MechanismImpl, Registry};
+use super::{asn1, health, info, rng, KeyFamily, KeyPair, Mechanism, MechanismImpl, Registry};
 use crate::attr::{Attributes, Value};
 use crate::error::{Ckr, Result};
 use cryptoki_sys::*;
 use pkcs8::ObjectIdentifier;
 use std::marker::PhantomData;
+use trad::Trad;
+use zeroize::Zeroizing;
 
 pub(crate) use kem::known_answer as kem_known_answer;
 pub(crate) use sig::known_answer as sig_known_answer;
@@ -33,30 +36,89 @@ pub(crate) fn register(r: &mut Registry) {
     sig::register(r);
 }
 
-/// One composite parameter set, as the key machinery sees it.
+/// What every composite algorithm names: its CKP_ value, the draft's name
+/// (for logs) and the composite OID (SPKI and PKCS#8).
+pub(super) struct Id {
+    pub ckp: CK_ULONG,
+    pub name: &'static str,
+    pub oid: ObjectIdentifier,
+}
+
+/// One composite parameter set: a seeded post-quantum scheme and a
+/// traditional one. The key layout is the same for every composite:
+/// public pqPK ‖ tradPK, private pqSeed ‖ tradSK.
 pub(super) trait Scheme: Sized + Send + Sync + 'static {
     /// CKK_QRC_COMP_KEM or CKK_QRC_COMP_SIG.
     const KEY_TYPE: CK_KEY_TYPE;
+    /// ML-KEM or ML-DSA.
+    type Pq: seeded::Scheme;
     /// Every parameter set of the key type.
     fn all() -> &'static [Self];
-    /// The algorithm's name in the draft, for logs.
-    fn name(&self) -> &'static str;
-    /// Its CKP_ value.
-    fn param(&self) -> CK_ULONG;
-    /// Its composite OID (SPKI and PKCS#8).
-    fn oid(&self) -> ObjectIdentifier;
-    fn public_len(&self) -> usize;
-    fn private_len(&self) -> usize;
-    /// A fresh key pair: (public key, private key), both serialised.
-    fn generate(&self) -> Result<(Vec<u8>, Value)>;
-    /// The public key of a private key of the right length, after decoding
-    /// both halves; CKR_ATTRIBUTE_VALUE_INVALID if either is malformed.
-    fn public_of_private(&self, private: &[u8]) -> Result<Vec<u8>>;
-    /// The checks a public key of the right length must pass: FIPS 203's
-    /// modulus check for ML-KEM, a point on the curve for ECDH and ECDSA.
-    fn public_ok(&self, public: &[u8]) -> bool;
+    fn id(&self) -> &Id;
+    fn pq(&self) -> Self::Pq;
+    fn trad(&self) -> Trad;
     /// Encapsulate-decapsulate or sign-verify with the pair.
     fn pairwise_ok(&self, public: &[u8], private: &[u8]) -> bool;
+
+    fn name(&self) -> &'static str {
+        self.id().name
+    }
+    fn param(&self) -> CK_ULONG {
+        self.id().ckp
+    }
+    fn oid(&self) -> ObjectIdentifier {
+        self.id().oid
+    }
+    fn public_len(&self) -> usize {
+        self.pq().public_len() + self.trad().public_len()
+    }
+    fn private_len(&self) -> usize {
+        <Self::Pq as seeded::Scheme>::SEED_LEN + self.trad().private_len()
+    }
+
+    /// A fresh key pair: (public key, private key), both serialised.
+    fn generate(&self) -> Result<(Vec<u8>, Value)> {
+        let mut private = Zeroizing::new(vec![0u8; <Self::Pq as seeded::Scheme>::SEED_LEN]);
+        rng::fill(&mut private);
+        let (mut public, _) = self.pq().keygen(&private);
+        let (d, trad_pk) = self.trad().generate()?;
+        public.extend_from_slice(&trad_pk);
+        private.extend_from_slice(&self.trad().encode_private(&d));
+        Ok((public, private))
+    }
+
+    /// The public key of a private key, after decoding both halves;
+    /// CKR_ATTRIBUTE_VALUE_INVALID if either is malformed.
+    fn public_of_private(&self, private: &[u8]) -> Result<Vec<u8>> {
+        if private.len() != self.private_len() {
+            return Err(Ckr::ATTRIBUTE_VALUE_INVALID);
+        }
+        let (seed, trad_sk) = self.split_private(private);
+        let (mut public, _) = self.pq().keygen(seed);
+        let trad = self.trad();
+        public.extend_from_slice(&trad.public_of(&trad.decode_private(trad_sk)?)?);
+        Ok(public)
+    }
+
+    /// The checks a public key must pass: its length, FIPS 203's modulus
+    /// check for ML-KEM, a point on the curve for ECDH and ECDSA.
+    fn public_ok(&self, public: &[u8]) -> bool {
+        if public.len() != self.public_len() {
+            return false;
+        }
+        let (pq_pk, trad_pk) = public.split_at(self.pq().public_len());
+        self.pq().public_ok(pq_pk) && self.trad().public_ok(trad_pk)
+    }
+
+    /// (pqSeed, tradSK) of a private key of the right length.
+    fn split_private<'k>(&self, private: &'k [u8]) -> (&'k [u8], &'k [u8]) {
+        private.split_at(<Self::Pq as seeded::Scheme>::SEED_LEN)
+    }
+
+    /// (pqPK, tradPK) of a public key of the right length.
+    fn split_public<'k>(&self, public: &'k [u8]) -> (&'k [u8], &'k [u8]) {
+        public.split_at(self.pq().public_len())
+    }
 }
 
 fn by_param<S: Scheme>(param: CK_ULONG) -> Result<&'static S> {

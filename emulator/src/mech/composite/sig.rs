@@ -6,7 +6,7 @@
 //! signature verifies only if both halves do.
 
 use super::trad::Trad;
-use super::{key_of, mechanism_info, Family, KeyPairGen, Scheme};
+use super::{key_of, mechanism_info, Family, Id, KeyPairGen, Scheme};
 use crate::attr::{Attributes, Value};
 use crate::error::{Ckr, Result};
 use crate::mech::ec::curve::Curve;
@@ -34,9 +34,6 @@ pub(super) fn register(r: &mut Registry) {
 /// The domain separator every composite signature starts M′ with.
 const PREFIX: &[u8] = b"CompositeAlgorithmSignatures2025";
 
-/// Length of the ML-DSA seed ξ at the head of a private key.
-const SEED_LEN: usize = 32;
-
 /// The SHA-2 functions the algorithms use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Hash {
@@ -63,9 +60,7 @@ impl Hash {
 
 /// One composite ML-DSA algorithm of the draft.
 pub(super) struct SigSet {
-    ckp: CK_ULONG,
-    name: &'static str,
-    oid: ObjectIdentifier,
+    id: Id,
     /// The algorithm's Label, in M′ and as ML-DSA's context.
     label: &'static [u8],
     mldsa: MlDsa,
@@ -79,9 +74,11 @@ pub(super) struct SigSet {
 /// The draft's algorithms with ECDSA on P-256 / P-384 and with Ed25519.
 pub(super) static SETS: [SigSet; 3] = [
     SigSet {
-        ckp: CKP_QRC_COMP_SIG_MLDSA44_ECDSA_P256_SHA256,
-        name: "id-MLDSA44-ECDSA-P256-SHA256",
-        oid: ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.6.40"),
+        id: Id {
+            ckp: CKP_QRC_COMP_SIG_MLDSA44_ECDSA_P256_SHA256,
+            name: "id-MLDSA44-ECDSA-P256-SHA256",
+            oid: ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.6.40"),
+        },
         label: b"COMPSIG-MLDSA44-ECDSA-P256-SHA256",
         mldsa: MlDsa::MlDsa44,
         trad: Trad(Curve::P256),
@@ -89,9 +86,11 @@ pub(super) static SETS: [SigSet; 3] = [
         trad_hash: Some(Hash::Sha256),
     },
     SigSet {
-        ckp: CKP_QRC_COMP_SIG_MLDSA65_ED25519_SHA512,
-        name: "id-MLDSA65-Ed25519-SHA512",
-        oid: ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.6.48"),
+        id: Id {
+            ckp: CKP_QRC_COMP_SIG_MLDSA65_ED25519_SHA512,
+            name: "id-MLDSA65-Ed25519-SHA512",
+            oid: ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.6.48"),
+        },
         label: b"COMPSIG-MLDSA65-Ed25519-SHA512",
         mldsa: MlDsa::MlDsa65,
         trad: Trad(Curve::Ed25519),
@@ -99,9 +98,11 @@ pub(super) static SETS: [SigSet; 3] = [
         trad_hash: None,
     },
     SigSet {
-        ckp: CKP_QRC_COMP_SIG_MLDSA87_ECDSA_P384_SHA512,
-        name: "id-MLDSA87-ECDSA-P384-SHA512",
-        oid: ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.6.49"),
+        id: Id {
+            ckp: CKP_QRC_COMP_SIG_MLDSA87_ECDSA_P384_SHA512,
+            name: "id-MLDSA87-ECDSA-P384-SHA512",
+            oid: ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.6.49"),
+        },
         label: b"COMPSIG-MLDSA87-ECDSA-P384-SHA512",
         mldsa: MlDsa::MlDsa87,
         trad: Trad(Curve::P384),
@@ -135,7 +136,7 @@ impl SigSet {
 
     /// Sign M′ with a private key of the right length; `rnd` is ML-DSA's.
     pub(super) fn sign(&self, private: &[u8], m_prime: &[u8], rnd: &[u8; 32]) -> Result<Vec<u8>> {
-        let (seed, trad_sk) = private.split_at(SEED_LEN);
+        let (seed, trad_sk) = self.split_private(private);
         let (_, sk) = self.mldsa.keygen(seed);
         let mut sig = self.mldsa.sign(&sk, m_prime, self.label, rnd)?;
         let d = self
@@ -157,7 +158,7 @@ impl SigSet {
         {
             return Err(Ckr::SIGNATURE_LEN_RANGE);
         }
-        let (mldsa_pk, trad_pk) = public.split_at(self.mldsa.public_len());
+        let (mldsa_pk, trad_pk) = self.split_public(public);
         let (mldsa_sig, trad_sig) = sig.split_at(mldsa_len);
         let mldsa_ok = self
             .mldsa
@@ -176,49 +177,19 @@ impl SigSet {
 
 impl Scheme for SigSet {
     const KEY_TYPE: CK_KEY_TYPE = CKK_QRC_COMP_SIG;
+    type Pq = MlDsa;
 
     fn all() -> &'static [Self] {
         &SETS
     }
-    fn name(&self) -> &'static str {
-        self.name
+    fn id(&self) -> &Id {
+        &self.id
     }
-    fn param(&self) -> CK_ULONG {
-        self.ckp
+    fn pq(&self) -> MlDsa {
+        self.mldsa
     }
-    fn oid(&self) -> ObjectIdentifier {
-        self.oid
-    }
-    fn public_len(&self) -> usize {
-        self.mldsa.public_len() + self.trad.public_len()
-    }
-    fn private_len(&self) -> usize {
-        SEED_LEN + self.trad.private_len()
-    }
-
-    fn generate(&self) -> Result<(Vec<u8>, Value)> {
-        let mut private = Zeroizing::new(vec![0u8; SEED_LEN]);
-        rng::fill(&mut private);
-        let (mut public, _) = self.mldsa.keygen(&private);
-        let (d, trad_pk) = self.trad.generate()?;
-        public.extend_from_slice(&trad_pk);
-        private.extend_from_slice(&self.trad.encode_private(&d));
-        Ok((public, private))
-    }
-
-    fn public_of_private(&self, private: &[u8]) -> Result<Vec<u8>> {
-        if private.len() != self.private_len() {
-            return Err(Ckr::ATTRIBUTE_VALUE_INVALID);
-        }
-        let (seed, trad_sk) = private.split_at(SEED_LEN);
-        let (mut public, _) = self.mldsa.keygen(seed);
-        public.extend_from_slice(&self.trad.public_of(&self.trad.decode_private(trad_sk)?)?);
-        Ok(public)
-    }
-
-    /// ML-DSA public keys have no check beyond their length.
-    fn public_ok(&self, public: &[u8]) -> bool {
-        public.len() == self.public_len() && self.trad.public_ok(&public[self.mldsa.public_len()..])
+    fn trad(&self) -> Trad {
+        self.trad
     }
 
     fn pairwise_ok(&self, public: &[u8], private: &[u8]) -> bool {
@@ -270,11 +241,9 @@ impl MechanismImpl for CompositeSig {
             _ => return Err(Ckr::MECHANISM_PARAM_INVALID),
         };
         Ok(Box::new(CompositeSigner {
-            set,
+            message: Running::start(set, context),
             private: Zeroizing::new(private.to_vec()),
             deterministic,
-            context,
-            hash: Some(set.prehash.start()),
         }))
     }
 
@@ -283,74 +252,83 @@ impl MechanismImpl for CompositeSig {
         let (_, context) = parameters(m)?;
         let (set, public) = key_of::<SigSet>(key, CKO_PUBLIC_KEY)?;
         Ok(Box::new(CompositeVerifier {
-            set,
+            message: Running::start(set, context),
             public: public.to_vec(),
-            context,
-            hash: Some(set.prehash.start()),
         }))
     }
 }
 
-/// Take the running pre-hash (once) and build M′.
-fn finish_hash(
-    set: &SigSet,
-    context: &[u8],
-    hash: &mut Option<Box<dyn DynDigest + Send>>,
-) -> Result<Vec<u8>> {
-    let ph = hash
-        .take()
-        .ok_or(Ckr::OPERATION_NOT_INITIALIZED)?
-        .finalize();
-    Ok(set.message_representative(context, &ph))
+/// The message representative of a running signature or verification:
+/// the context, and PH of the message so far.
+struct Running {
+    set: &'static SigSet,
+    context: Vec<u8>,
+    /// Taken by `finish`.
+    hash: Option<Box<dyn DynDigest + Send>>,
+}
+
+impl Running {
+    fn start(set: &'static SigSet, context: Vec<u8>) -> Running {
+        Running {
+            set,
+            context,
+            hash: Some(set.prehash.start()),
+        }
+    }
+
+    fn update(&mut self, data: &[u8]) -> Result<()> {
+        self.hash
+            .as_mut()
+            .ok_or(Ckr::OPERATION_NOT_INITIALIZED)?
+            .update(data);
+        Ok(())
+    }
+
+    /// M′, once.
+    fn finish(&mut self) -> Result<Vec<u8>> {
+        let ph = self
+            .hash
+            .take()
+            .ok_or(Ckr::OPERATION_NOT_INITIALIZED)?
+            .finalize();
+        Ok(self.set.message_representative(&self.context, &ph))
+    }
 }
 
 struct CompositeSigner {
-    set: &'static SigSet,
+    message: Running,
     private: Value,
     deterministic: bool,
-    context: Vec<u8>,
-    /// PH of the message so far; taken by `finish`.
-    hash: Option<Box<dyn DynDigest + Send>>,
 }
 
 impl Signer for CompositeSigner {
     fn update(&mut self, data: &[u8]) -> Result<()> {
-        self.hash
-            .as_mut()
-            .ok_or(Ckr::OPERATION_NOT_INITIALIZED)?
-            .update(data);
-        Ok(())
+        self.message.update(data)
     }
 
     fn finish(&mut self) -> Result<Vec<u8>> {
-        let m_prime = finish_hash(self.set, &self.context, &mut self.hash)?;
+        let m_prime = self.message.finish()?;
         let mut rnd = Zeroizing::new([0u8; 32]);
         if !self.deterministic {
             rng::fill(&mut *rnd);
         }
-        self.set.sign(&self.private, &m_prime, &rnd)
+        self.message.set.sign(&self.private, &m_prime, &rnd)
     }
 }
 
 struct CompositeVerifier {
-    set: &'static SigSet,
+    message: Running,
     public: Vec<u8>,
-    context: Vec<u8>,
-    hash: Option<Box<dyn DynDigest + Send>>,
 }
 
 impl Verifier for CompositeVerifier {
     fn update(&mut self, data: &[u8]) -> Result<()> {
-        self.hash
-            .as_mut()
-            .ok_or(Ckr::OPERATION_NOT_INITIALIZED)?
-            .update(data);
-        Ok(())
+        self.message.update(data)
     }
 
     fn finish(&mut self, signature: &[u8]) -> Result<()> {
-        let m_prime = finish_hash(self.set, &self.context, &mut self.hash)?;
-        self.set.verify(&self.public, &m_prime, signature)
+        let m_prime = self.message.finish()?;
+        self.message.set.verify(&self.public, &m_prime, signature)
     }
 }
 

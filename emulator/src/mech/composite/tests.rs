@@ -261,52 +261,37 @@ fn a_signature_with_one_bad_half_does_not_verify() {
     }
 }
 
-#[test]
-fn key_pairs_are_generated_for_every_set() {
-    for set in KEM_SETS.iter() {
-        let mut public = Attributes::new();
-        public.set_ulong(CKA_PARAMETER_SET, set.param());
-        let m = Mechanism {
-            ty: CKM_QRC_COMP_KEM_KEY_PAIR_GEN,
-            param: MechParam::None,
-        };
-        let pair = registry()
-            .get(m.ty)
-            .unwrap()
-            .generate_key_pair(&m, &public, &Attributes::new())
-            .unwrap();
+/// C_GenerateKeyPair's mechanism output for the parameter set `param`.
+fn generate(ty: CK_MECHANISM_TYPE, param: CK_ULONG) -> Result<crate::mech::KeyPair, Ckr> {
+    let mut public = Attributes::new();
+    public.set_ulong(CKA_PARAMETER_SET, param);
+    let m = Mechanism {
+        ty,
+        param: MechParam::None,
+    };
+    registry()
+        .get(ty)?
+        .generate_key_pair(&m, &public, &Attributes::new())
+}
+
+/// Every set of `S` generates pairs of its lengths.
+fn generates_every_set<S: Scheme>(sets: &[S], ty: CK_MECHANISM_TYPE) {
+    for set in sets {
+        let pair = generate(ty, set.param()).unwrap();
         assert_eq!(pair.public.get(CKA_VALUE).unwrap().len(), set.public_len());
         assert_eq!(
             pair.private.get(CKA_VALUE).unwrap().len(),
             set.private_len()
         );
     }
-    for set in SIG_SETS.iter() {
-        let mut public = Attributes::new();
-        public.set_ulong(CKA_PARAMETER_SET, set.param());
-        let m = Mechanism {
-            ty: CKM_QRC_COMP_SIG_KEY_PAIR_GEN,
-            param: MechParam::None,
-        };
-        let pair = registry()
-            .get(m.ty)
-            .unwrap()
-            .generate_key_pair(&m, &public, &Attributes::new())
-            .unwrap();
-        assert_eq!(pair.public.get(CKA_VALUE).unwrap().len(), set.public_len());
-    }
-    let mut unknown = Attributes::new();
-    unknown.set_ulong(CKA_PARAMETER_SET, 7);
-    let m = Mechanism {
-        ty: CKM_QRC_COMP_SIG_KEY_PAIR_GEN,
-        param: MechParam::None,
-    };
+}
+
+#[test]
+fn key_pairs_are_generated_for_every_set() {
+    generates_every_set(&KEM_SETS, CKM_QRC_COMP_KEM_KEY_PAIR_GEN);
+    generates_every_set(&SIG_SETS, CKM_QRC_COMP_SIG_KEY_PAIR_GEN);
     assert_eq!(
-        registry()
-            .get(m.ty)
-            .unwrap()
-            .generate_key_pair(&m, &unknown, &Attributes::new())
-            .err(),
+        generate(CKM_QRC_COMP_SIG_KEY_PAIR_GEN, 7).err(),
         Some(Ckr(CKR_PARAMETER_SET_NOT_SUPPORTED))
     );
 }

@@ -15,7 +15,7 @@ use zeroize::Zeroizing;
 
 /// One traditional component.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) struct Trad(pub Curve);
+pub(in crate::mech) struct Trad(pub Curve);
 
 impl Trad {
     /// Length of the raw public key (uncompressed point, or 32 bytes).
