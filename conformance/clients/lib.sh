@@ -95,3 +95,20 @@ need_module() {
         return 1
     fi
 }
+
+# python_venv NAME DIR PACKAGE...: makes DIR a Python venv (or reuses it:
+# QRC_PYTHON_VENV in the Python client scripts, shared by run.sh) holding the
+# PACKAGEs from PyPI. Reports NAME failed if python3, venv or pip fails.
+python_venv() {
+    local name=$1 venv=$2
+    shift 2
+    if ! command -v python3 >/dev/null; then
+        out=
+        fail "$name" "python3 not found (apt-get install -y python3 python3-venv)"
+        return 1
+    fi
+    if [[ ! -x $venv/bin/python ]]; then
+        run "$name" python3 -m venv "$venv" || return 1
+    fi
+    run "$name" timeout 300 "$venv/bin/pip" install --quiet --disable-pip-version-check "$@"
+}

@@ -27,15 +27,7 @@ version p11-kit "$(p11kit_version)"
 version certtool "$(certtool --version | awk 'NR == 1 { print $2 }')"
 version p11tool "$(p11tool --version | awk 'NR == 1 { print $2 }')"
 
-work=$(mktemp -d)
-trap 'p11kit_uninstall; rm -rf "$work"' EXIT
-mkdir "$work/store"
-# p11-kit loads the module into p11tool and certtool, whose environment the
-# module reads: this store is the one they use.
-export QRC_PKCS11_STORE=$work/store
-# Only the store above: no configured tokens, default PIN and KDF settings.
-unset QRC_PKCS11_CONF
-p11kit_isolate "$work"
+p11kit_workdir
 
 LABEL=qrc-gnutls
 SO_PIN=ci-so-pin-1234

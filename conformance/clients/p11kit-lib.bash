@@ -97,3 +97,18 @@ p11kit_token_setup() {
             --login --login-type so --so-pin "$so_pin" --init-pin --pin "$pin" &&
         expect "$n" 'User PIN successfully initialized'
 }
+
+# p11kit_workdir: a fresh temporary directory in $work with the token store
+# the module will use (p11-kit loads it into the client programs, whose
+# environment it reads: only this store, no configured tokens, default PIN
+# and KDF settings) and p11-kit isolated to it; on exit the module's
+# installation is undone and the directory removed.
+p11kit_workdir() {
+    work=$(mktemp -d)
+    # shellcheck disable=SC2064 # $work is fixed now, on purpose.
+    trap "p11kit_uninstall; rm -rf '$work'" EXIT
+    mkdir "$work/store"
+    export QRC_PKCS11_STORE=$work/store
+    unset QRC_PKCS11_CONF
+    p11kit_isolate "$work"
+}

@@ -7,7 +7,7 @@
 # module makes is checked by pyca and the reverse (see pyca_classic.py).
 # One line per check (see lib.sh); exit 1 if any check failed.
 #
-# Needs python3 with venv and pip access to PyPI. QRC_PYCA_VENV names an
+# Needs python3 with venv and pip access to PyPI. QRC_PYTHON_VENV names an
 # existing venv to reuse (holding cryptography and python-pkcs11) instead of
 # building one in the temporary directory.
 set -uo pipefail
@@ -18,10 +18,6 @@ source "$dir/lib.sh"
 
 n=pyca-classic
 need_module $n || exit 1
-if ! command -v python3 >/dev/null; then
-    echo "FAIL $n: python3 not found (apt-get install -y python3 python3-venv)"
-    exit 1
-fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -29,13 +25,9 @@ mkdir "$work/store"
 export QRC_PKCS11_STORE=$work/store
 unset QRC_PKCS11_CONF
 
-venv=${QRC_PYCA_VENV:-$work/venv}
-if [[ ! -x $venv/bin/python ]]; then
-    # python-pkcs11 0.10 passes raw bytes as mechanism parameters.
-    run $n python3 -m venv "$venv" &&
-        run $n "$venv/bin/pip" install --quiet --disable-pip-version-check \
-            'cryptography>=44' 'python-pkcs11>=0.10' || exit 1
-fi
+venv=${QRC_PYTHON_VENV:-$work/venv}
+# python-pkcs11 0.10 passes raw bytes as mechanism parameters.
+python_venv $n "$venv" 'cryptography>=47' 'python-pkcs11>=0.10' || exit 1
 out=$("$venv/bin/python" -c '
 import importlib.metadata as m
 print(m.version("cryptography"), m.version("python-pkcs11"))' 2>&1) || {

@@ -5,7 +5,7 @@
 # encapsulation decapsulated by the module and the reverse, seed imports.
 # One line per check (see lib.sh); exit 1 if any check failed.
 #
-# Needs python3 with venv and pip access to PyPI. QRC_PYCA_VENV names an
+# Needs python3 with venv and pip access to PyPI. QRC_PYTHON_VENV names an
 # existing venv to reuse (holding cryptography and python-pkcs11) instead of
 # building one in the temporary directory.
 set -uo pipefail
@@ -16,10 +16,6 @@ source "$dir/lib.sh"
 
 n=pyca-interop
 need_module $n || exit 1
-if ! command -v python3 >/dev/null; then
-    echo "FAIL $n: python3 not found"
-    exit 1
-fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -27,13 +23,9 @@ mkdir "$work/store"
 export QRC_PKCS11_STORE=$work/store
 unset QRC_PKCS11_CONF
 
-venv=${QRC_PYCA_VENV:-$work/venv}
-if [[ ! -x $venv/bin/python ]]; then
-    # cryptography 47 brought ML-DSA-44/87 beside 65; python-pkcs11 0.10 C_EncapsulateKey.
-    run $n python3 -m venv "$venv" &&
-        run $n "$venv/bin/pip" install --quiet --disable-pip-version-check \
-            'cryptography>=47' 'python-pkcs11>=0.10' || exit 1
-fi
+venv=${QRC_PYTHON_VENV:-$work/venv}
+# cryptography 47 brought ML-DSA-44/87 beside 65; python-pkcs11 0.10 C_EncapsulateKey.
+python_venv $n "$venv" 'cryptography>=47' 'python-pkcs11>=0.10' || exit 1
 out=$("$venv/bin/python" -c 'import cryptography, pkcs11; print(cryptography.__version__)' 2>&1) || {
     fail $n "cryptography / python-pkcs11 not importable"
     exit 1

@@ -8,7 +8,7 @@
 # One line per check (see lib.sh); exit 1 if any check failed.
 #
 # Needs python3 with venv and pip access to PyPI (both bindings ship wheels for
-# CPython 3.11 on x86_64, so no compiler or swig). QRC_PYCLIENTS_VENV names an
+# CPython 3.11 on x86_64, so no compiler or swig). QRC_PYTHON_VENV names an
 # existing venv to reuse (holding python-pkcs11, PyKCS11 and cryptography)
 # instead of building one in the temporary directory.
 set -uo pipefail
@@ -19,28 +19,14 @@ source "$dir/lib.sh"
 
 n=python-clients
 need_module $n || exit 1
-if ! command -v python3 >/dev/null; then
-    echo "FAIL $n: python3 not found (apt-get install -y python3 python3-venv)"
-    exit 1
-fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 unset QRC_PKCS11_CONF
 
-venv=${QRC_PYCLIENTS_VENV:-$work/venv}
-if [[ ! -x $venv/bin/python ]]; then
-    if ! out=$(python3 -m venv "$venv" 2>&1); then
-        fail $n "python3 -m venv failed (apt-get install -y python3-venv): $(reason)"
-        exit 1
-    fi
-    # python-pkcs11 0.10 has GCMParams; PyKCS11 1.5 the AES-GCM and PSS mechanisms.
-    if ! out=$(timeout 300 "$venv/bin/pip" install --quiet --disable-pip-version-check \
-        'python-pkcs11>=0.10' 'PyKCS11>=1.5' 'cryptography>=42' 2>&1); then
-        fail $n "pip install of python-pkcs11, PyKCS11, cryptography from PyPI failed: $(reason)"
-        exit 1
-    fi
-fi
+venv=${QRC_PYTHON_VENV:-$work/venv}
+# python-pkcs11 0.10 has GCMParams; PyKCS11 1.5 the AES-GCM and PSS mechanisms.
+python_venv $n "$venv" 'python-pkcs11>=0.10' 'PyKCS11>=1.5' 'cryptography>=47' || exit 1
 py=$venv/bin/python
 if ! out=$("$py" -c '
 import importlib.metadata as m

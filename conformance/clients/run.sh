@@ -18,7 +18,10 @@ failed=0
 passed=0
 lines=$(mktemp)
 report=$(mktemp)
-trap 'rm -f "$lines" "$report"' EXIT
+# One Python venv for every Python client script of the run.
+venv_dir=$(mktemp -d)
+export QRC_PYTHON_VENV=${QRC_PYTHON_VENV:-$venv_dir/venv}
+trap 'rm -rf "$lines" "$report" "$venv_dir"' EXIT
 
 for script in "$dir"/*.sh; do
     name=$(basename "$script" .sh)

@@ -43,15 +43,7 @@ version p11-kit "$(p11kit_version)"
 version systemd "$(systemd-cryptenroll --version | awk 'NR == 1 { print $2, $3 }')"
 version cryptsetup "$(cryptsetup --version | awk '{ print $2 }')"
 
-work=$(mktemp -d)
-trap 'p11kit_uninstall; rm -rf "$work"' EXIT
-mkdir "$work/store"
-# p11-kit loads the module into systemd-cryptenroll and cryptsetup, whose
-# environment the module reads: this store is the one they use.
-export QRC_PKCS11_STORE=$work/store
-# Only the store above: no configured tokens, default PIN and KDF settings.
-unset QRC_PKCS11_CONF
-p11kit_isolate "$work"
+p11kit_workdir
 
 LABEL=qrc-luks
 SO_PIN=ci-so-pin-1234
