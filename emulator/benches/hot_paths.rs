@@ -276,7 +276,8 @@ fn derive_setup(m: &dyn MechanismImpl) -> Result<(Mechanism, Attributes), String
                 },
                 PrfData::Bytes(b"bench".to_vec()),
             ],
-            additional_keys: 0,
+            iv: vec![],
+            additional: vec![],
         },
         CKM_ECDH1_DERIVE | CKM_ECDH1_COFACTOR_DERIVE => {
             let ours = key_pair(CKM_EC_KEY_PAIR_GEN, &PairSpec::Ec(P256))?;

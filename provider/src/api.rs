@@ -625,12 +625,14 @@ pub fn unwrap_key(
         .unwrap_key(s.access(), m, unwrapping_key, wrapped, template)
 }
 
+/// C_DeriveKey: the new key, then the additional keys the mechanism
+/// parameter asks for (SP 800-108), in its order.
 pub fn derive_key(
     h: CK_SESSION_HANDLE,
     m: &Mechanism,
     base: CK_OBJECT_HANDLE,
     template: &Attributes,
-) -> Result<CK_OBJECT_HANDLE> {
+) -> Result<(CK_OBJECT_HANDLE, Vec<CK_OBJECT_HANDLE>)> {
     let s = session(h)?;
     s.token.derive_key(s.access(), m, base, template)
 }

@@ -13,6 +13,7 @@ mod aes;
 mod aes_ctr;
 mod aes_gcm;
 mod asn1;
+mod cmac;
 mod composite;
 mod digest;
 mod ec;
@@ -113,23 +114,64 @@ pub enum MechParam {
         salt_key: CK_OBJECT_HANDLE,
         info: Vec<u8>,
     },
-    /// CK_SP800_108_KDF_PARAMS (CKM_SP800_108_COUNTER_KDF): the PRF
-    /// (prfType, e.g. CKM_SHA256_HMAC), the PRF input in order, and
-    /// ulAdditionalDerivedKeys.
+    /// CK_SP800_108_KDF_PARAMS (CKM_SP800_108_COUNTER_KDF) or
+    /// CK_SP800_108_FEEDBACK_KDF_PARAMS (CKM_SP800_108_FEEDBACK_KDF): the PRF
+    /// (prfType, e.g. CKM_SHA256_HMAC or CKM_AES_CMAC), the PRF input in
+    /// order, the feedback mode's IV (empty when none is given, and always
+    /// for counter mode), and the templates of the additional derived keys
+    /// (pAdditionalDerivedKeys), in order.
     Kbkdf {
         prf: CK_MECHANISM_TYPE,
         data: Vec<PrfData>,
-        additional_keys: CK_ULONG,
+        iv: Vec<u8>,
+        additional: Vec<Attributes>,
     },
+    /// A CK_OBJECT_HANDLE parameter naming a second key
+    /// (CKM_CONCATENATE_BASE_AND_KEY), which the token looks up
+    /// ([`MechParam::key_handles`]).
+    KeyHandle(CK_OBJECT_HANDLE),
+    /// CK_AES_CBC_ENCRYPT_DATA_PARAMS (CKM_AES_CBC_ENCRYPT_DATA).
+    CbcEncryptData { iv: [u8; 16], data: Vec<u8> },
+}
+
+impl MechParam {
+    /// Key objects the parameter names by handle, which the token looks up
+    /// with the same checks as a base key (CKA_DERIVE, the allowed
+    /// mechanisms) and hands to [`MechanismImpl::derive_keys`] in this order.
+    pub fn key_handles(&self) -> Vec<CK_OBJECT_HANDLE> {
+        match self {
+            MechParam::KeyHandle(h) => vec![*h],
+            _ => Vec::new(),
+        }
+    }
+
+    /// The templates of the further keys one C_DeriveKey makes (SP 800-108's
+    /// pAdditionalDerivedKeys), in order.
+    pub fn additional_templates(&self) -> &[Attributes] {
+        match self {
+            MechParam::Kbkdf { additional, .. } => additional,
+            _ => &[],
+        }
+    }
 }
 
 /// One CK_PRF_DATA_PARAM of an SP 800-108 KDF; the PRF input is their
 /// concatenation in the caller's order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PrfData {
-    /// CK_SP800_108_ITERATION_VARIABLE with its CK_SP800_108_COUNTER_FORMAT:
-    /// the counter i (from 1) in `width_bits` bits.
+    /// CK_SP800_108_ITERATION_VARIABLE with its CK_SP800_108_COUNTER_FORMAT
+    /// (counter mode's iteration variable): the counter i (from 1) in
+    /// `width_bits` bits.
     Counter {
+        little_endian: bool,
+        width_bits: CK_ULONG,
+    },
+    /// CK_SP800_108_ITERATION_VARIABLE without a format (feedback mode's
+    /// iteration variable): the previous PRF output K(i-1), the IV for i = 1.
+    Chained,
+    /// CK_SP800_108_COUNTER (CK_SP800_108_OPTIONAL_COUNTER) with its
+    /// CK_SP800_108_COUNTER_FORMAT: feedback mode's optional counter i.
+    OptionalCounter {
         little_endian: bool,
         width_bits: CK_ULONG,
     },
@@ -142,9 +184,8 @@ pub enum PrfData {
     },
     /// CK_SP800_108_BYTE_ARRAY: fixed input bytes (label, context, …).
     Bytes(Vec<u8>),
-    /// Any other entry (CK_SP800_108_OPTIONAL_COUNTER, CK_SP800_108_KEY_HANDLE,
-    /// an iteration variable without a counter format), by type; the
-    /// mechanism refuses it.
+    /// Any other entry (CK_SP800_108_KEY_HANDLE), by type; the mechanism
+    /// refuses it.
     Unsupported(CK_PRF_DATA_TYPE),
 }
 
@@ -307,6 +348,25 @@ pub trait MechanismImpl: Send + Sync {
     ) -> Result<Attributes> {
         Err(Ckr::MECHANISM_INVALID)
     }
+    /// Key derivation that reads further keys or makes further keys, which
+    /// C_DeriveKey always calls: `inputs` are the keys the parameter names
+    /// ([`MechParam::key_handles`], looked up by the token as it looks up the
+    /// base key), `templates` the caller's template followed by those of the
+    /// parameter's additional keys ([`MechParam::additional_templates`]).
+    /// Returns what each new key is supplied, in the order of `templates`.
+    /// The default serves the mechanisms that read one key and make one.
+    fn derive_keys(
+        &self,
+        m: &Mechanism,
+        base: &Attributes,
+        inputs: &[&Attributes],
+        templates: &[Attributes],
+    ) -> Result<Vec<Attributes>> {
+        match (inputs, templates) {
+            ([], [template]) => Ok(vec![self.derive(m, base, template)?]),
+            _ => Err(Ckr::MECHANISM_PARAM_INVALID),
+        }
+    }
     /// Unwrap to the raw key value.
     fn unwrap(
         &self,
@@ -338,6 +398,7 @@ pub fn registry() -> &'static Registry {
         aes_gcm::register(&mut r);
         key_wrap::register(&mut r);
         hmac::register(&mut r);
+        cmac::register(&mut r);
         generic_secret::register(&mut r);
         ml_kem::register(&mut r);
         ml_dsa::register(&mut r);

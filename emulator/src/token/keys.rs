@@ -127,38 +127,65 @@ impl SoftToken {
         self.insert(access, obj)
     }
 
-    /// C_DeriveKey. The base key's CKA_DERIVE_TEMPLATE applies; a derived
-    /// secret has been computed, not generated, so it is neither LOCAL nor
-    /// ALWAYS_SENSITIVE.
+    /// C_DeriveKey: the new key's handle, then those of the additional keys
+    /// the parameter asks for (SP 800-108's pAdditionalDerivedKeys), all made
+    /// or none. Keys the parameter names (CKM_CONCATENATE_BASE_AND_KEY's
+    /// second key) are looked up with the base key's checks. The base key's
+    /// CKA_DERIVE_TEMPLATE applies to every new key. A derived key has been
+    /// computed, not generated, so it is not LOCAL; it is ALWAYS_SENSITIVE
+    /// (NEVER_EXTRACTABLE) only if it is sensitive (unextractable) and every
+    /// key it was derived from was ALWAYS_SENSITIVE (NEVER_EXTRACTABLE), the
+    /// rule of the derivation mechanisms' sections of PKCS#11.
     pub fn derive_key(
         &self,
         access: Access,
         m: &Mechanism,
         base: CK_OBJECT_HANDLE,
         template: &Attributes,
-    ) -> Result<CK_OBJECT_HANDLE> {
+    ) -> Result<(CK_OBJECT_HANDLE, Vec<CK_OBJECT_HANDLE>)> {
         if m.ty == CKM_PUB_KEY_FROM_PRIV_KEY {
-            return self.public_from_private(access, m, base, template);
+            let handle = self.public_from_private(access, m, base, template)?;
+            return Ok((handle, Vec::new()));
         }
         let mech = registry().for_function(m.ty, CKF_DERIVE)?;
         let key = self.key(base, Usage::Derive, m)?;
-        let mut template = object::with_key_template(&key, CKA_DERIVE_TEMPLATE, template)?;
-        let supplied = mech.derive(m, &key, &template)?;
-        // A derived key is a generic secret unless the caller or the
-        // mechanism says otherwise; CKM_HKDF_DATA makes a data object, whose
-        // length the template gave as CKA_VALUE_LEN, which data objects lack.
-        let class = match template.ulong(CKA_CLASS)? {
-            Some(class) => class,
-            None => supplied.ulong(CKA_CLASS)?.unwrap_or(CKO_SECRET_KEY),
-        };
-        template.set_ulong(CKA_CLASS, class);
-        if class == CKO_DATA {
-            template.remove(CKA_VALUE_LEN);
-        } else if !template.contains(CKA_KEY_TYPE) && !supplied.contains(CKA_KEY_TYPE) {
-            template.set_ulong(CKA_KEY_TYPE, CKK_GENERIC_SECRET);
+        let inputs = m
+            .param
+            .key_handles()
+            .into_iter()
+            .map(|h| self.key(h, Usage::Derive, m))
+            .collect::<Result<Vec<_>>>()?;
+        let templates = std::iter::once(template)
+            .chain(m.param.additional_templates())
+            .map(|t| object::with_key_template(&key, CKA_DERIVE_TEMPLATE, t))
+            .collect::<Result<Vec<_>>>()?;
+        let input_refs: Vec<&Attributes> = inputs.iter().map(|k| &**k).collect();
+        let supplied = mech.derive_keys(m, &key, &input_refs, &templates)?;
+        if supplied.len() != templates.len() {
+            return Err(Ckr::GENERAL_ERROR);
         }
-        let obj = object::build(&template, Origin::Import, &supplied)?;
-        self.insert(access, obj)
+        let mut sources = input_refs;
+        sources.push(&key);
+        let objects = templates
+            .into_iter()
+            .zip(&supplied)
+            .map(|(t, s)| derived_object(t, s, &sources))
+            .collect::<Result<Vec<_>>>()?;
+        let mut handles = Vec::with_capacity(objects.len());
+        for obj in objects {
+            match self.insert(access, obj) {
+                Ok(h) => handles.push(h),
+                Err(e) => {
+                    // Best effort: the error to report is the insertion's.
+                    for h in handles {
+                        let _ = self.destroy_object(access, h);
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        let first = handles.remove(0);
+        Ok((first, handles))
     }
 
     /// CKM_PUB_KEY_FROM_PRIV_KEY computes a private key's public half, which
@@ -263,4 +290,43 @@ impl SoftToken {
         let obj = object::build(template, Origin::Import, &supplied)?;
         self.insert(access, obj)
     }
+}
+
+/// One derived object from its template and what the mechanism supplies:
+/// a generic secret unless the caller or the mechanism says otherwise;
+/// CKM_HKDF_DATA makes a data object, whose length the template gave as
+/// CKA_VALUE_LEN, which data objects lack. `sources` are the keys it was
+/// derived from, whose CKA_ALWAYS_SENSITIVE and CKA_NEVER_EXTRACTABLE it
+/// keeps only while it is itself sensitive / unextractable.
+fn derived_object(
+    mut template: Attributes,
+    supplied: &Attributes,
+    sources: &[&Attributes],
+) -> Result<Attributes> {
+    let class = match template.ulong(CKA_CLASS)? {
+        Some(class) => class,
+        None => supplied.ulong(CKA_CLASS)?.unwrap_or(CKO_SECRET_KEY),
+    };
+    template.set_ulong(CKA_CLASS, class);
+    if class == CKO_DATA {
+        template.remove(CKA_VALUE_LEN);
+    } else if !template.contains(CKA_KEY_TYPE) && !supplied.contains(CKA_KEY_TYPE) {
+        template.set_ulong(CKA_KEY_TYPE, CKK_GENERIC_SECRET);
+    }
+    let mut obj = object::build(&template, Origin::Import, supplied)?;
+    if object::holds_secret(&obj) {
+        let all = |attr| -> Result<bool> {
+            for k in sources {
+                if !k.bool_or(attr, false)? {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        };
+        let always_sensitive = obj.bool_or(CKA_SENSITIVE, false)? && all(CKA_ALWAYS_SENSITIVE)?;
+        let never_extractable = !obj.bool_or(CKA_EXTRACTABLE, true)? && all(CKA_NEVER_EXTRACTABLE)?;
+        obj.set_bool(CKA_ALWAYS_SENSITIVE, always_sensitive);
+        obj.set_bool(CKA_NEVER_EXTRACTABLE, never_extractable);
+    }
+    Ok(obj)
 }

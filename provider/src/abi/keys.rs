@@ -2,7 +2,7 @@
 
 use super::convert::{bytes, bytes_mut, with_output, OutPtr};
 use super::guard;
-use super::mechanism::mechanism;
+use super::mechanism::{derived_key_outputs, mechanism};
 use super::template::template;
 use crate::api;
 use cryptoki_sys::*;
@@ -102,6 +102,9 @@ pub(super) unsafe extern "C" fn C_UnwrapKey(
     })
 }
 
+/// The handles of SP 800-108's additional derived keys go to the phKey of
+/// each CK_DERIVED_KEY in the parameter; when the call fails, each of them
+/// is set to CK_INVALID_HANDLE (no key was made).
 pub(super) unsafe extern "C" fn C_DeriveKey(
     h: CK_SESSION_HANDLE,
     p_mechanism: *mut CK_MECHANISM,
@@ -112,15 +115,29 @@ pub(super) unsafe extern "C" fn C_DeriveKey(
 ) -> CK_RV {
     guard(|| {
         // SAFETY: arguments valid as stated, by the PKCS#11 contract.
-        let (m, t, out) = unsafe {
+        let (m, t, out, more_out) = unsafe {
             (
                 mechanism(p_mechanism)?,
                 template(p_template, ul_count)?,
                 OutPtr::new(ph_key)?,
+                derived_key_outputs(p_mechanism)?,
             )
         };
-        out.set(api::derive_key(h, &m, base_key, &t)?);
-        Ok(())
+        match api::derive_key(h, &m, base_key, &t) {
+            Ok((key, more)) => {
+                out.set(key);
+                for (o, k) in more_out.into_iter().zip(more) {
+                    o.set(k);
+                }
+                Ok(())
+            }
+            Err(e) => {
+                for o in more_out {
+                    o.set(CK_INVALID_HANDLE);
+                }
+                Err(e)
+            }
+        }
     })
 }
 

@@ -1,11 +1,12 @@
 //! CK_MECHANISM → [`Mechanism`]: the mechanism type and its parameter, copied
 //! out of caller memory and decoded by mechanism type.
 
-use super::convert::{bytes, len, read, ulong};
+use super::convert::{bytes, len, read, ulong, OutPtr};
+use super::template::template;
 use cryptoki_sys::*;
 use qrc_emulator::mech::{MechParam, Mechanism, PrfData};
 use qrc_emulator::vendor::CKM_QRC_COMP_SIG;
-use qrc_emulator::{Ckr, Result};
+use qrc_emulator::{Attributes, Ckr, Result};
 use std::mem::size_of;
 
 /// Read the caller's mechanism. NULL, or a NULL parameter with a length, is a
@@ -55,6 +56,14 @@ unsafe fn param(ty: CK_MECHANISM_TYPE, p: *const std::ffi::c_void, n: usize) -> 
             CKM_EDDSA => eddsa(p, n),
             CKM_HKDF_DERIVE | CKM_HKDF_DATA => hkdf(p, n),
             CKM_SP800_108_COUNTER_KDF => kbkdf(p, n),
+            CKM_SP800_108_FEEDBACK_KDF => kbkdf_feedback(p, n),
+            CKM_CONCATENATE_BASE_AND_KEY => Ok(MechParam::KeyHandle(exact(p, n)?)),
+            CKM_CONCATENATE_BASE_AND_DATA
+            | CKM_CONCATENATE_DATA_AND_BASE
+            | CKM_XOR_BASE_AND_DATA
+            | CKM_AES_ECB_ENCRYPT_DATA => string_data(p, n),
+            CKM_EXTRACT_KEY_FROM_KEY => Ok(MechParam::Ulong(exact::<CK_EXTRACT_PARAMS>(p, n)?)),
+            CKM_AES_CBC_ENCRYPT_DATA => cbc_encrypt_data(p, n),
             CKM_HASH_ML_DSA | CKM_HASH_SLH_DSA => hash_sign_context(p, n),
             CKM_ML_DSA | CKM_SLH_DSA | CKM_QRC_COMP_SIG => sign_context(p, n),
             CKM_HASH_ML_DSA_SHA224..=CKM_HASH_ML_DSA_SHAKE256 => sign_context(p, n),
@@ -207,34 +216,138 @@ unsafe fn hkdf(p: *const std::ffi::c_void, n: usize) -> Result<MechParam> {
 /// anything is allocated for it.
 const MAX_PRF_DATA: usize = 64;
 
-/// CK_SP800_108_KDF_PARAMS, exact size, with its CK_PRF_DATA_PARAM array.
+/// More CK_DERIVED_KEY entries than any protocol asks for in one call; a
+/// larger count is refused before anything is allocated for it.
+const MAX_ADDITIONAL_KEYS: usize = 64;
+
+/// CK_SP800_108_KDF_PARAMS, exact size, with its CK_PRF_DATA_PARAM array and
+/// the templates of its additional derived keys.
 ///
 /// # Safety
 /// As [`param`]: pDataParams holds ulNumberOfDataParams readable entries,
-/// each with a readable pValue of ulValueLen bytes.
+/// each with a readable pValue of ulValueLen bytes; pAdditionalDerivedKeys
+/// holds ulAdditionalDerivedKeys readable CK_DERIVED_KEYs with readable
+/// templates.
 unsafe fn kbkdf(p: *const std::ffi::c_void, n: usize) -> Result<MechParam> {
-    // SAFETY: forwarded; the array and its values are readable by contract.
+    // SAFETY: forwarded; the arrays are readable by contract.
     unsafe {
         let c: CK_SP800_108_KDF_PARAMS = exact(p, n)?;
-        let count = len(c.ulNumberOfDataParams)?;
-        if count > MAX_PRF_DATA || (count > 0 && c.pDataParams.is_null()) {
-            return Err(Ckr::MECHANISM_PARAM_INVALID);
-        }
-        let data = (0..count)
-            .map(|i| prf_data(read(c.pDataParams.add(i).cast_const())?))
-            .collect::<Result<Vec<_>>>()?;
         Ok(MechParam::Kbkdf {
             prf: c.prfType,
-            data,
-            additional_keys: c.ulAdditionalDerivedKeys,
+            data: prf_data_array(c.pDataParams, c.ulNumberOfDataParams)?,
+            iv: Vec::new(),
+            additional: additional_templates(c.pAdditionalDerivedKeys, c.ulAdditionalDerivedKeys)?,
         })
     }
 }
 
+/// CK_SP800_108_FEEDBACK_KDF_PARAMS, exact size: as [`kbkdf`], with the IV
+/// (NULL with length 0: none).
+///
+/// # Safety
+/// As [`kbkdf`]; pIV is readable for ulIVLen bytes.
+unsafe fn kbkdf_feedback(p: *const std::ffi::c_void, n: usize) -> Result<MechParam> {
+    // SAFETY: forwarded; the arrays and the IV are readable by contract.
+    unsafe {
+        let c: CK_SP800_108_FEEDBACK_KDF_PARAMS = exact(p, n)?;
+        Ok(MechParam::Kbkdf {
+            prf: c.prfType,
+            data: prf_data_array(c.pDataParams, c.ulNumberOfDataParams)?,
+            iv: context(c.pIV, c.ulIVLen)?,
+            additional: additional_templates(c.pAdditionalDerivedKeys, c.ulAdditionalDerivedKeys)?,
+        })
+    }
+}
+
+/// The CK_PRF_DATA_PARAM array of an SP 800-108 parameter.
+///
+/// # Safety
+/// `p` holds `count` readable entries, each with a readable pValue of
+/// ulValueLen bytes.
+unsafe fn prf_data_array(p: *mut CK_PRF_DATA_PARAM, count: CK_ULONG) -> Result<Vec<PrfData>> {
+    let count = len(count)?;
+    if count > MAX_PRF_DATA || (count > 0 && p.is_null()) {
+        return Err(Ckr::MECHANISM_PARAM_INVALID);
+    }
+    // SAFETY: forwarded; entry i < count is readable by contract.
+    (0..count)
+        .map(|i| unsafe { prf_data(read(p.add(i).cast_const())?) })
+        .collect()
+}
+
+/// The templates of pAdditionalDerivedKeys, in order. A malformed template
+/// is the parameter's fault, not a bad argument to C_DeriveKey.
+///
+/// # Safety
+/// `p` holds `count` readable CK_DERIVED_KEYs whose templates are readable.
+unsafe fn additional_templates(p: *mut CK_DERIVED_KEY, count: CK_ULONG) -> Result<Vec<Attributes>> {
+    // SAFETY: forwarded.
+    let keys = unsafe { derived_keys(p, count)? };
+    keys.iter()
+        .map(|k| {
+            // SAFETY: the template is readable by contract.
+            unsafe { template(k.pTemplate, k.ulAttributeCount) }.map_err(|e| match e {
+                Ckr::ARGUMENTS_BAD => Ckr::MECHANISM_PARAM_INVALID,
+                other => other,
+            })
+        })
+        .collect()
+}
+
+/// The CK_DERIVED_KEY array: at most [`MAX_ADDITIONAL_KEYS`] entries, not
+/// NULL when there are any (with none, the pointer is not read).
+///
+/// # Safety
+/// `p` holds `count` readable CK_DERIVED_KEYs.
+unsafe fn derived_keys(p: *mut CK_DERIVED_KEY, count: CK_ULONG) -> Result<Vec<CK_DERIVED_KEY>> {
+    let count = len(count)?;
+    if count > MAX_ADDITIONAL_KEYS || (count > 0 && p.is_null()) {
+        return Err(Ckr::MECHANISM_PARAM_INVALID);
+    }
+    // SAFETY: entry i < count is readable by contract.
+    (0..count)
+        .map(|i| unsafe { read(p.add(i).cast_const()) })
+        .collect()
+}
+
+/// Where the handles of SP 800-108's additional derived keys go: each
+/// CK_DERIVED_KEY's phKey, in order (a NULL one is a malformed parameter).
+/// Empty for every other mechanism, or for a parameter that is not an SP
+/// 800-108 structure (which [`mechanism`] has already refused).
+///
+/// # Safety
+/// As [`mechanism`]; every phKey is valid for writes until the caller is
+/// answered.
+pub(super) unsafe fn derived_key_outputs(
+    p: *const CK_MECHANISM,
+) -> Result<Vec<OutPtr<CK_OBJECT_HANDLE>>> {
+    // SAFETY: forwarded from this function's contract.
+    unsafe {
+        let m = read(p)?;
+        let n = len(m.ulParameterLen)?;
+        let param = m.pParameter.cast_const();
+        let (keys, count) = match m.mechanism {
+            CKM_SP800_108_COUNTER_KDF if !param.is_null() => {
+                let c: CK_SP800_108_KDF_PARAMS = exact(param, n)?;
+                (c.pAdditionalDerivedKeys, c.ulAdditionalDerivedKeys)
+            }
+            CKM_SP800_108_FEEDBACK_KDF if !param.is_null() => {
+                let c: CK_SP800_108_FEEDBACK_KDF_PARAMS = exact(param, n)?;
+                (c.pAdditionalDerivedKeys, c.ulAdditionalDerivedKeys)
+            }
+            _ => return Ok(Vec::new()),
+        };
+        derived_keys(keys, count)?
+            .iter()
+            .map(|k| OutPtr::new(k.phKey).map_err(|_| Ckr::MECHANISM_PARAM_INVALID))
+            .collect()
+    }
+}
+
 /// One CK_PRF_DATA_PARAM: a counter or DKM length with its format structure
-/// (of exactly that size), or a byte array. Other types, and an iteration
-/// variable without a counter format, are passed on as unsupported for the
-/// mechanism to refuse.
+/// (of exactly that size), feedback mode's iteration variable (no value), or
+/// a byte array. Other types (CK_SP800_108_KEY_HANDLE) are passed on as
+/// unsupported for the mechanism to refuse.
 ///
 /// # Safety
 /// A non-NULL `d.pValue` is readable for `d.ulValueLen` bytes.
@@ -243,13 +356,26 @@ unsafe fn prf_data(d: CK_PRF_DATA_PARAM) -> Result<PrfData> {
     // the byte array is readable by contract.
     unsafe {
         let sized = |size: usize| !d.pValue.is_null() && len(d.ulValueLen) == Ok(size);
+        let counter = || -> Result<(bool, CK_ULONG)> {
+            let f: CK_SP800_108_COUNTER_FORMAT = read(d.pValue.cast_const().cast())?;
+            Ok((f.bLittleEndian != CK_FALSE, f.ulWidthInBits))
+        };
         Ok(match d.type_ {
-            CK_SP800_108_ITERATION_VARIABLE if d.pValue.is_null() => PrfData::Unsupported(d.type_),
+            CK_SP800_108_ITERATION_VARIABLE if d.pValue.is_null() && d.ulValueLen == 0 => {
+                PrfData::Chained
+            }
             CK_SP800_108_ITERATION_VARIABLE if sized(size_of::<CK_SP800_108_COUNTER_FORMAT>()) => {
-                let f: CK_SP800_108_COUNTER_FORMAT = read(d.pValue.cast_const().cast())?;
+                let (little_endian, width_bits) = counter()?;
                 PrfData::Counter {
-                    little_endian: f.bLittleEndian != CK_FALSE,
-                    width_bits: f.ulWidthInBits,
+                    little_endian,
+                    width_bits,
+                }
+            }
+            CK_SP800_108_OPTIONAL_COUNTER if sized(size_of::<CK_SP800_108_COUNTER_FORMAT>()) => {
+                let (little_endian, width_bits) = counter()?;
+                PrfData::OptionalCounter {
+                    little_endian,
+                    width_bits,
                 }
             }
             CK_SP800_108_DKM_LENGTH if sized(size_of::<CK_SP800_108_DKM_LENGTH_FORMAT>()) => {
@@ -260,11 +386,38 @@ unsafe fn prf_data(d: CK_PRF_DATA_PARAM) -> Result<PrfData> {
                     width_bits: f.ulWidthInBits,
                 }
             }
-            CK_SP800_108_ITERATION_VARIABLE | CK_SP800_108_DKM_LENGTH => {
-                return Err(Ckr::MECHANISM_PARAM_INVALID)
-            }
+            CK_SP800_108_ITERATION_VARIABLE
+            | CK_SP800_108_OPTIONAL_COUNTER
+            | CK_SP800_108_DKM_LENGTH => return Err(Ckr::MECHANISM_PARAM_INVALID),
             CK_SP800_108_BYTE_ARRAY => PrfData::Bytes(context(d.pValue.cast(), d.ulValueLen)?),
             other => PrfData::Unsupported(other),
+        })
+    }
+}
+
+/// CK_KEY_DERIVATION_STRING_DATA, exact size: its bytes.
+///
+/// # Safety
+/// As [`param`]; pData is readable for ulLen bytes.
+unsafe fn string_data(p: *const std::ffi::c_void, n: usize) -> Result<MechParam> {
+    // SAFETY: forwarded; the data is readable by contract.
+    unsafe {
+        let c: CK_KEY_DERIVATION_STRING_DATA = exact(p, n)?;
+        Ok(MechParam::Bytes(context(c.pData, c.ulLen)?))
+    }
+}
+
+/// CK_AES_CBC_ENCRYPT_DATA_PARAMS, exact size.
+///
+/// # Safety
+/// As [`param`]; pData is readable for length bytes.
+unsafe fn cbc_encrypt_data(p: *const std::ffi::c_void, n: usize) -> Result<MechParam> {
+    // SAFETY: forwarded; the data is readable by contract.
+    unsafe {
+        let c: CK_AES_CBC_ENCRYPT_DATA_PARAMS = exact(p, n)?;
+        Ok(MechParam::CbcEncryptData {
+            iv: c.iv,
+            data: context(c.pData, c.length)?,
         })
     }
 }
@@ -674,9 +827,10 @@ mod tests {
                     width_bits: 16,
                 },
                 PrfData::Unsupported(CK_SP800_108_KEY_HANDLE),
-                PrfData::Unsupported(CK_SP800_108_ITERATION_VARIABLE),
+                PrfData::Chained,
             ],
-            additional_keys: 0,
+            iv: vec![],
+            additional: vec![],
         };
         assert_eq!(
             mech(CKM_SP800_108_COUNTER_KDF, &c, n).map(|m| m.param),
@@ -705,20 +859,199 @@ mod tests {
             mech(CKM_SP800_108_COUNTER_KDF, &huge, n),
             Err(Ckr::MECHANISM_PARAM_INVALID)
         );
+        // Additional keys counted but not given.
         let empty = CK_SP800_108_KDF_PARAMS {
             ulNumberOfDataParams: 0,
             pDataParams: null_mut(),
             ulAdditionalDerivedKeys: 2,
             ..c
         };
-        let got = mech(CKM_SP800_108_COUNTER_KDF, &empty, n).map(|m| m.param);
         assert_eq!(
-            got,
-            Ok(MechParam::Kbkdf {
-                prf: CKM_SHA256_HMAC,
-                data: vec![],
-                additional_keys: 2,
+            mech(CKM_SP800_108_COUNTER_KDF, &empty, n),
+            Err(Ckr::MECHANISM_PARAM_INVALID)
+        );
+    }
+
+    #[test]
+    fn sp800_108_feedback_and_additional_keys() {
+        let mut counter = CK_SP800_108_COUNTER_FORMAT {
+            bLittleEndian: CK_TRUE,
+            ulWidthInBits: 16,
+        };
+        let mut data = [
+            CK_PRF_DATA_PARAM {
+                type_: CK_SP800_108_ITERATION_VARIABLE,
+                pValue: null_mut(),
+                ulValueLen: 0,
+            },
+            CK_PRF_DATA_PARAM {
+                type_: CK_SP800_108_OPTIONAL_COUNTER,
+                pValue: (&mut counter as *mut CK_SP800_108_COUNTER_FORMAT).cast(),
+                ulValueLen: size_of::<CK_SP800_108_COUNTER_FORMAT>() as CK_ULONG,
+            },
+        ];
+        let mut iv = *b"sixteen bytes iv";
+        let mut len16: CK_ULONG = 16;
+        let mut class: CK_ULONG = CKO_SECRET_KEY;
+        let mut first = [
+            CK_ATTRIBUTE {
+                type_: CKA_CLASS,
+                pValue: (&mut class as *mut CK_ULONG).cast(),
+                ulValueLen: size_of::<CK_ULONG>() as CK_ULONG,
+            },
+            CK_ATTRIBUTE {
+                type_: CKA_VALUE_LEN,
+                pValue: (&mut len16 as *mut CK_ULONG).cast(),
+                ulValueLen: size_of::<CK_ULONG>() as CK_ULONG,
+            },
+        ];
+        let mut handles = [7 as CK_OBJECT_HANDLE; 2];
+        let out = handles.as_mut_ptr();
+        let mut keys = [
+            CK_DERIVED_KEY {
+                pTemplate: first.as_mut_ptr(),
+                ulAttributeCount: 2,
+                phKey: out,
+            },
+            CK_DERIVED_KEY {
+                pTemplate: null_mut(),
+                ulAttributeCount: 0,
+                phKey: out.wrapping_add(1),
+            },
+        ];
+        let c = CK_SP800_108_FEEDBACK_KDF_PARAMS {
+            prfType: CKM_AES_CMAC,
+            ulNumberOfDataParams: 2,
+            pDataParams: data.as_mut_ptr(),
+            ulIVLen: 16,
+            pIV: iv.as_mut_ptr(),
+            ulAdditionalDerivedKeys: 2,
+            pAdditionalDerivedKeys: keys.as_mut_ptr(),
+        };
+        let n = size_of::<CK_SP800_108_FEEDBACK_KDF_PARAMS>();
+        let mut template = Attributes::new();
+        template.set_ulong(CKA_CLASS, CKO_SECRET_KEY);
+        template.set_ulong(CKA_VALUE_LEN, 16);
+        let want = MechParam::Kbkdf {
+            prf: CKM_AES_CMAC,
+            data: vec![
+                PrfData::Chained,
+                PrfData::OptionalCounter {
+                    little_endian: true,
+                    width_bits: 16,
+                },
+            ],
+            iv: iv.to_vec(),
+            additional: vec![template, Attributes::new()],
+        };
+        assert_eq!(
+            mech(CKM_SP800_108_FEEDBACK_KDF, &c, n).map(|m| m.param),
+            Ok(want)
+        );
+        // Where the additional handles go: each phKey, in order.
+        let m = CK_MECHANISM {
+            mechanism: CKM_SP800_108_FEEDBACK_KDF,
+            pParameter: (&c as *const CK_SP800_108_FEEDBACK_KDF_PARAMS)
+                .cast_mut()
+                .cast(),
+            ulParameterLen: n as CK_ULONG,
+        };
+        let outs = unsafe { derived_key_outputs(&m) }.unwrap();
+        assert_eq!(outs.len(), 2);
+        for (o, v) in outs.into_iter().zip([11, 12]) {
+            o.set(v);
+        }
+        // SAFETY: the array the phKey pointers point into, still live.
+        assert_eq!(unsafe { [*out, *out.add(1)] }, [11, 12]);
+        let plain = CK_MECHANISM {
+            mechanism: CKM_AES_CBC,
+            ..m
+        };
+        assert!(unsafe { derived_key_outputs(&plain) }.unwrap().is_empty());
+        // A NULL phKey, an IV length without an IV, a counter format of the
+        // wrong size, the feedback structure under the counter mechanism.
+        // SAFETY: the second entry of the live array `c` points to.
+        unsafe { (*c.pAdditionalDerivedKeys.add(1)).phKey = null_mut() };
+        assert_eq!(
+            unsafe { derived_key_outputs(&m) }.err(),
+            Some(Ckr::MECHANISM_PARAM_INVALID)
+        );
+        let no_iv = CK_SP800_108_FEEDBACK_KDF_PARAMS {
+            pIV: null_mut(),
+            ..c
+        };
+        assert_eq!(
+            mech(CKM_SP800_108_FEEDBACK_KDF, &no_iv, n),
+            Err(Ckr::MECHANISM_PARAM_INVALID)
+        );
+        assert_eq!(
+            mech(CKM_SP800_108_COUNTER_KDF, &c, n),
+            Err(Ckr::MECHANISM_PARAM_INVALID)
+        );
+        // SAFETY: the second entry of the live array `c` points to.
+        unsafe { (*c.pDataParams.add(1)).ulValueLen = 4 };
+        assert_eq!(
+            mech(CKM_SP800_108_FEEDBACK_KDF, &c, n),
+            Err(Ckr::MECHANISM_PARAM_INVALID)
+        );
+    }
+
+    #[test]
+    fn simple_derivation_parameters() {
+        let mut bytes = *b"data";
+        let s = CK_KEY_DERIVATION_STRING_DATA {
+            pData: bytes.as_mut_ptr(),
+            ulLen: 4,
+        };
+        let n = size_of::<CK_KEY_DERIVATION_STRING_DATA>();
+        for ty in [
+            CKM_CONCATENATE_BASE_AND_DATA,
+            CKM_CONCATENATE_DATA_AND_BASE,
+            CKM_XOR_BASE_AND_DATA,
+            CKM_AES_ECB_ENCRYPT_DATA,
+        ] {
+            assert_eq!(
+                mech(ty, &s, n).map(|m| m.param),
+                Ok(MechParam::Bytes(b"data".to_vec()))
+            );
+            assert_eq!(mech(ty, &s, n - 1), Err(Ckr::MECHANISM_PARAM_INVALID));
+            let no_data = CK_KEY_DERIVATION_STRING_DATA {
+                pData: null_mut(),
+                ..s
+            };
+            assert_eq!(mech(ty, &no_data, n), Err(Ckr::MECHANISM_PARAM_INVALID));
+        }
+        let h: CK_OBJECT_HANDLE = 42;
+        assert_eq!(
+            mech(CKM_CONCATENATE_BASE_AND_KEY, &h, 8).map(|m| m.param),
+            Ok(MechParam::KeyHandle(42))
+        );
+        assert_eq!(
+            mech(CKM_CONCATENATE_BASE_AND_KEY, &h, 4),
+            Err(Ckr::MECHANISM_PARAM_INVALID)
+        );
+        let bit: CK_EXTRACT_PARAMS = 21;
+        assert_eq!(
+            mech(CKM_EXTRACT_KEY_FROM_KEY, &bit, 8).map(|m| m.param),
+            Ok(MechParam::Ulong(21))
+        );
+        let mut block = [5u8; 32];
+        let cbc = CK_AES_CBC_ENCRYPT_DATA_PARAMS {
+            iv: [9; 16],
+            pData: block.as_mut_ptr(),
+            length: 32,
+        };
+        let n = size_of::<CK_AES_CBC_ENCRYPT_DATA_PARAMS>();
+        assert_eq!(
+            mech(CKM_AES_CBC_ENCRYPT_DATA, &cbc, n).map(|m| m.param),
+            Ok(MechParam::CbcEncryptData {
+                iv: [9; 16],
+                data: vec![5; 32]
             })
+        );
+        assert_eq!(
+            mech(CKM_AES_CBC_ENCRYPT_DATA, &cbc, 16),
+            Err(Ckr::MECHANISM_PARAM_INVALID)
         );
     }
 }

@@ -153,7 +153,7 @@ impl Token for SoftToken {
         m: &Mechanism,
         base: CK_OBJECT_HANDLE,
         template: &Attributes,
-    ) -> Result<CK_OBJECT_HANDLE> {
+    ) -> Result<(CK_OBJECT_HANDLE, Vec<CK_OBJECT_HANDLE>)> {
         SoftToken::derive_key(self, access, m, base, template)
     }
     fn wrap_key(

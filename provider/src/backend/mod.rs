@@ -97,7 +97,7 @@ pub trait Token: Send + Sync {
         m: &Mechanism,
         base: CK_OBJECT_HANDLE,
         template: &Attributes,
-    ) -> Result<CK_OBJECT_HANDLE>;
+    ) -> Result<(CK_OBJECT_HANDLE, Vec<CK_OBJECT_HANDLE>)>;
     fn wrap_key(
         &self,
         m: &Mechanism,

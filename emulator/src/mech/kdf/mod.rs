@@ -1,8 +1,12 @@
 //! Key derivation: CKM_HKDF_DERIVE and CKM_HKDF_DATA (RFC 5869, PKCS#11
-//! 3.0), CKM_SP800_108_COUNTER_KDF (NIST SP 800-108r1 counter mode over
-//! HMAC), and the X9.63 KDF that CKM_ECDH1_DERIVE applies to its secret.
+//! 3.0), CKM_SP800_108_COUNTER_KDF and CKM_SP800_108_FEEDBACK_KDF (NIST SP
+//! 800-108r1 over HMAC or AES-CMAC, with additional derived keys), the
+//! PKCS#11 2.x derivations that concatenate, XOR, extract or encrypt key
+//! bytes (`simple`), and the X9.63 KDF that CKM_ECDH1_DERIVE applies to its
+//! secret.
 
 mod hkdf;
+mod simple;
 mod sp800_108;
 #[cfg(test)]
 mod tests;
@@ -45,6 +49,7 @@ pub(in crate::mech) fn output_len(template: &Attributes, natural: Option<usize>)
 pub(crate) fn register(r: &mut Registry) {
     hkdf::register(r);
     sp800_108::register(r);
+    simple::register(r);
 }
 
 /// RFC 5869 test case 1 (HKDF-SHA-256), derived through CKM_HKDF_DERIVE.

@@ -1,5 +1,7 @@
-//! HKDF and the SP 800-108 counter KDF through the registry: RFC 5869, the
-//! Wycheproof HKDF files, NIST CAVP KBKDF vectors, and the parameter rules.
+//! HKDF and the SP 800-108 counter and feedback KDFs through the registry:
+//! RFC 5869, the Wycheproof HKDF files, NIST CAVP KBKDF vectors (HMAC and
+//! AES-CMAC PRFs, counter and feedback modes), additional derived keys, and
+//! the parameter rules.
 
 use crate::attr::Attributes;
 use crate::error::{Ckr, Result};
@@ -316,7 +318,24 @@ fn kbkdf(prf: CK_MECHANISM_TYPE, data: Vec<PrfData>) -> MechParam {
     MechParam::Kbkdf {
         prf,
         data,
-        additional_keys: 0,
+        iv: vec![],
+        additional: vec![],
+    }
+}
+
+fn feedback(prf: CK_MECHANISM_TYPE, data: Vec<PrfData>, iv: &[u8]) -> MechParam {
+    MechParam::Kbkdf {
+        prf,
+        data,
+        iv: iv.to_vec(),
+        additional: vec![],
+    }
+}
+
+fn optional_counter(width_bits: CK_ULONG) -> PrfData {
+    PrfData::OptionalCounter {
+        little_endian: false,
+        width_bits,
     }
 }
 
@@ -345,6 +364,220 @@ const CAVP: &[(CK_ULONG, &str, &str, &str)] = &[
         "6c037652990674a07844732d0ad985f9",
     ),
 ];
+
+/// NIST CAVP KBKDF counter mode, [PRF=CMAC_AES128] and [PRF=CMAC_AES256]
+/// [CTRLOCATION=BEFORE_FIXED] [RLEN=32_BITS]: (KI, FixedInputData, KO). Also
+/// checked against OpenSSL 3.0's KBKDF (mode COUNTER, mac CMAC).
+const CAVP_CMAC: &[(&str, &str, &str)] = &[
+    (
+        "c10b152e8c97b77e18704e0f0bd38305",
+        "98cd4cbbbebe15d17dc86e6dbad800a2dcbd64f7c7ad0e78e9cf94ffdba89d03\
+         e97eadf6c4f7b806caf52aa38f09d0eb71d71f497bcc6906b48d36c4",
+        "26faf61908ad9ee881b8305c221db53f",
+    ),
+    (
+        "695f1b1a16c949cea51cdf2554ec9d42",
+        "4fce5942832a390aa1cbe8a0bf9d202cb799e986c9d6b51f45e4d597a6b57f06\
+         a4ebfec6467335d116b7f5f9c5b954062f661820f5db2a5bbb3e0625",
+        "d34b601ec18c34dfa0f9e0b7523e218bdddb9befe8d08b6c0202d75ace0dba89",
+    ),
+    (
+        "d0b1b3b70b2393c48ca05159e7e28cbeadea93f28a7cdae964e5136070c45d5c",
+        "dd2f151a3f173492a6fbbb602189d51ddf8ef79fc8e96b8fcbe6dabe73a35b48\
+         104f9dff2d63d48786d2b3af177091d646a9efae005bdfacb61a1214",
+        "8c449fb474d1c1d4d2a33827103b656a",
+    ),
+];
+
+#[test]
+fn sp800_108_cavp_cmac() {
+    for (ki, fixed, ko) in CAVP_CMAC {
+        let base = secret(CKK_AES, &hex::decode(ki).unwrap());
+        let ko = hex::decode(ko).unwrap();
+        let data = vec![counter(32), PrfData::Bytes(hex::decode(fixed).unwrap())];
+        let t = template(CKO_SECRET_KEY, Some(ko.len()));
+        let out = derive(
+            CKM_SP800_108_COUNTER_KDF,
+            kbkdf(CKM_AES_CMAC, data),
+            &base,
+            &t,
+        )
+        .unwrap();
+        assert_eq!(hex::encode(out), hex::encode(ko));
+    }
+}
+
+/// NIST CAVP KBKDF feedback mode, [CTRLOCATION=AFTER_ITER]: K(i) =
+/// PRF(KI, K(i-1) ‖ [i]_r ‖ FixedInputData), K(0) = IV. (PRF, RLEN, KI, IV,
+/// FixedInputData, KO). The first is from FeedbackModeNOzeroiv (and agrees
+/// with OpenSSL 3.0's KBKDF, mode FEEDBACK); the second has an empty IV.
+const CAVP_FEEDBACK: &[(CK_MECHANISM_TYPE, CK_ULONG, &str, &str, &str, &str)] = &[
+    (
+        CKM_SHA256_HMAC,
+        32,
+        "93f698e842eed75394d629d957e2e89c6e741f810b623c8b901e38376d068e7b",
+        "9f575d9059d3e0c0803f08112f8a806de3c3471912cdf42b095388b14b33508e",
+        "53b89c18690e2057a1d167822e636de50be0018532c431f7f5e37f77139220d5\
+         e042599ebe266af5767ee18cd2c5c19a1f0f80",
+        "bd1476f43a4e315747cf5918e0ea5bc0d98769457477c3ab18b742def0e079a9\
+         33b756365afb5541f253fee43c6fd788a44041038509e9eeb68f7d65ffbb5f95",
+    ),
+    (
+        CKM_AES_CMAC,
+        16,
+        "d7f5fa7551645de0b36aecd46565f954",
+        "",
+        "fb5294ed40a0e4aa70a7be13913070a4c5cfc05f89b9f7dd26a493b8c63889c7\
+         c3b0b60dd6d598ffa296a426224c727a501946",
+        "7164471f559812581a53aaf7fb6d6c53a1293115cda873887efcc7ce6b3a026b\
+         2d19f0d38db8590e218a2676df88f53cab3313ed63bd1e4828f3c066ea5eb1fd",
+    ),
+];
+
+#[test]
+fn sp800_108_cavp_feedback() {
+    for (prf, rlen, ki, iv, fixed, ko) in CAVP_FEEDBACK {
+        let key_type = if *prf == CKM_AES_CMAC {
+            CKK_AES
+        } else {
+            CKK_GENERIC_SECRET
+        };
+        let base = secret(key_type, &hex::decode(ki).unwrap());
+        let ko = hex::decode(ko).unwrap();
+        let data = vec![
+            PrfData::Chained,
+            optional_counter(*rlen),
+            PrfData::Bytes(hex::decode(fixed).unwrap()),
+        ];
+        let p = feedback(*prf, data.clone(), &hex::decode(iv).unwrap());
+        let t = template(CKO_SECRET_KEY, Some(ko.len()));
+        let out = derive(CKM_SP800_108_FEEDBACK_KDF, p, &base, &t).unwrap();
+        assert_eq!(hex::encode(&out), hex::encode(&ko));
+        // Shorter keys are prefixes of the same stream.
+        let t = template(CKO_SECRET_KEY, Some(20));
+        let p = feedback(*prf, data, &hex::decode(iv).unwrap());
+        let short = derive(CKM_SP800_108_FEEDBACK_KDF, p, &base, &t).unwrap();
+        assert_eq!(short, ko[..20]);
+    }
+}
+
+/// The registry's derive_keys with additional templates.
+fn derive_many(
+    ty: CK_MECHANISM_TYPE,
+    param: MechParam,
+    base: &Attributes,
+    templates: &[Attributes],
+) -> Result<Vec<Attributes>> {
+    registry()
+        .get(ty)?
+        .derive_keys(&Mechanism { ty, param }, base, &[], templates)
+}
+
+#[test]
+fn sp800_108_additional_keys() {
+    let base = secret(CKK_AES, &[0x5a; 32]);
+    let lens = [32usize, 16, 1];
+    let templates: Vec<Attributes> = lens
+        .iter()
+        .map(|n| template(CKO_SECRET_KEY, Some(*n)))
+        .collect();
+    let dkm = PrfData::DkmLength {
+        method: CK_SP800_108_DKM_LENGTH_SUM_OF_KEYS,
+        little_endian: false,
+        width_bits: 32,
+    };
+    for (ty, data, iv) in [
+        (
+            CKM_SP800_108_COUNTER_KDF,
+            vec![counter(16), PrfData::Bytes(b"label".to_vec()), dkm.clone()],
+            vec![],
+        ),
+        (
+            CKM_SP800_108_FEEDBACK_KDF,
+            vec![PrfData::Chained, optional_counter(16), dkm.clone()],
+            b"sixteen bytes iv".to_vec(),
+        ),
+    ] {
+        let param = MechParam::Kbkdf {
+            prf: CKM_AES_CMAC,
+            data: data.clone(),
+            iv: iv.clone(),
+            additional: templates[1..].to_vec(),
+        };
+        let keys = derive_many(ty, param.clone(), &base, &templates).unwrap();
+        assert_eq!(keys.len(), 3);
+        // One stream of 16-byte CMAC blocks: the 32-byte key takes blocks 1-2,
+        // the 16-byte key block 3, the 1-byte key the first byte of block 4.
+        // The stream of one 64-byte key with L = 49 · 8 bits is the same.
+        let mut one = data.clone();
+        if let Some(PrfData::DkmLength { .. }) = one.last() {
+            one.pop();
+        }
+        let reference = |l_bits: u32| -> Vec<u8> {
+            let mut d = one.clone();
+            d.push(PrfData::Bytes(l_bits.to_be_bytes().to_vec()));
+            let p = MechParam::Kbkdf {
+                prf: CKM_AES_CMAC,
+                data: d,
+                iv: iv.clone(),
+                additional: vec![],
+            };
+            derive(ty, p, &base, &template(CKO_SECRET_KEY, Some(64))).unwrap()
+        };
+        let stream = reference(49 * 8);
+        let values: Vec<&[u8]> = keys.iter().map(|k| k.get(CKA_VALUE).unwrap()).collect();
+        assert_eq!(values[0], &stream[..32], "{ty:#x}: main key");
+        assert_eq!(values[1], &stream[32..48], "{ty:#x}: second key");
+        assert_eq!(values[2], &stream[48..49], "{ty:#x}: third key");
+        // A parameter naming additional keys is not for a one-key call, and
+        // the templates must match the parameter's.
+        assert_eq!(
+            derive(ty, param.clone(), &base, &templates[0]),
+            Err(Ckr::MECHANISM_PARAM_INVALID)
+        );
+        assert_eq!(
+            derive_many(ty, param.clone(), &base, &templates[..2]).err(),
+            Some(Ckr::MECHANISM_PARAM_INVALID)
+        );
+        // Every template needs its length; one without fails the call.
+        let mut missing = templates.clone();
+        missing[2] = template(CKO_SECRET_KEY, None);
+        assert_eq!(
+            derive_many(ty, param, &base, &missing).err(),
+            Some(Ckr::TEMPLATE_INCOMPLETE)
+        );
+    }
+}
+
+#[test]
+fn sp800_108_sensitivity_from_base() {
+    let mut base = secret(CKK_GENERIC_SECRET, &[3; 32]);
+    base.set_bool(CKA_SENSITIVE, true);
+    base.set_bool(CKA_EXTRACTABLE, false);
+    let p = kbkdf(CKM_SHA256_HMAC, vec![counter(8)]);
+    let m = Mechanism {
+        ty: CKM_SP800_108_COUNTER_KDF,
+        param: p,
+    };
+    let mech = registry().get(CKM_SP800_108_COUNTER_KDF).unwrap();
+    // Left out of the template: the base key's values.
+    let out = mech
+        .derive(&m, &base, &template(CKO_SECRET_KEY, Some(16)))
+        .unwrap();
+    assert_eq!(out.bool(CKA_SENSITIVE), Ok(Some(true)));
+    assert_eq!(out.bool(CKA_EXTRACTABLE), Ok(Some(false)));
+    // Given in the template: the template's (§6.42.8 allows either value).
+    let mut t = template(CKO_SECRET_KEY, Some(16));
+    t.set_bool(CKA_SENSITIVE, false);
+    t.set_bool(CKA_EXTRACTABLE, true);
+    let out = mech.derive(&m, &base, &t).unwrap();
+    assert!(!out.contains(CKA_SENSITIVE) && !out.contains(CKA_EXTRACTABLE));
+    // Only secret keys are derived.
+    assert_eq!(
+        mech.derive(&m, &base, &template(CKO_DATA, Some(16))).err(),
+        Some(Ckr::TEMPLATE_INCONSISTENT)
+    );
+}
 
 #[test]
 fn sp800_108_cavp() {
@@ -478,8 +711,28 @@ fn sp800_108_layouts_and_prfs() {
         ),
         Err(Ckr::TEMPLATE_INCOMPLETE)
     );
+    // AES-CMAC takes AES keys only.
+    assert_eq!(
+        derive(
+            CKM_SP800_108_COUNTER_KDF,
+            kbkdf(CKM_AES_CMAC, data.clone()),
+            &base,
+            &t
+        ),
+        Err(Ckr::KEY_TYPE_INCONSISTENT)
+    );
+    assert_eq!(
+        derive(
+            CKM_SP800_108_COUNTER_KDF,
+            kbkdf(CKM_AES_CMAC, data.clone()),
+            &secret(CKK_AES, &[1; 20]),
+            &t
+        ),
+        Err(Ckr::KEY_SIZE_RANGE)
+    );
     let bad_params = [
-        kbkdf(CKM_AES_CMAC, data.clone()),
+        kbkdf(CKM_DES3_CMAC, data.clone()),
+        kbkdf(CKM_AES_CMAC_GENERAL, data.clone()),
         kbkdf(CKM_SHA256, data.clone()),
         kbkdf(CKM_SHA256_HMAC, vec![PrfData::Bytes(vec![1])]),
         kbkdf(
@@ -489,9 +742,19 @@ fn sp800_108_layouts_and_prfs() {
         kbkdf(CKM_SHA256_HMAC, vec![counter(12)]),
         MechParam::Kbkdf {
             prf: CKM_SHA256_HMAC,
-            data,
-            additional_keys: 1,
+            data: data.clone(),
+            iv: vec![],
+            additional: vec![t.clone()],
         },
+        // Counter mode has no IV.
+        MechParam::Kbkdf {
+            prf: CKM_SHA256_HMAC,
+            data: data.clone(),
+            iv: vec![1; 16],
+            additional: vec![],
+        },
+        // Feedback mode's iteration variable in counter mode.
+        kbkdf(CKM_SHA256_HMAC, vec![PrfData::Chained]),
         MechParam::None,
     ];
     for p in bad_params {
@@ -500,11 +763,27 @@ fn sp800_108_layouts_and_prfs() {
             Err(Ckr::MECHANISM_PARAM_INVALID)
         );
     }
+    // Feedback mode: a counter as the iteration variable, two of them, none.
+    for p in [
+        feedback(CKM_SHA256_HMAC, data, &[]),
+        feedback(CKM_SHA256_HMAC, vec![PrfData::Chained, counter(16)], &[]),
+        feedback(CKM_SHA256_HMAC, vec![optional_counter(16)], &[]),
+    ] {
+        assert_eq!(
+            derive(CKM_SP800_108_FEEDBACK_KDF, p, &base, &t),
+            Err(Ckr::MECHANISM_PARAM_INVALID)
+        );
+    }
 }
 
 #[test]
 fn registry_and_self_test() {
-    for ty in [CKM_HKDF_DERIVE, CKM_HKDF_DATA, CKM_SP800_108_COUNTER_KDF] {
+    for ty in [
+        CKM_HKDF_DERIVE,
+        CKM_HKDF_DATA,
+        CKM_SP800_108_COUNTER_KDF,
+        CKM_SP800_108_FEEDBACK_KDF,
+    ] {
         let m = registry().get(ty).unwrap();
         assert_eq!(m.info().flags, CKF_DERIVE);
         assert!(m.name().starts_with("CKM_"));
