@@ -5,7 +5,8 @@
 //! prime-curve points must be uncompressed. A peer key that is malformed,
 //! off the curve or of low order is CKR_MECHANISM_PARAM_INVALID, as in
 //! kryoptic. CKD_NULL gives the raw secret, truncated by removing bytes from
-//! its leading end as the standard says; CKD_SHA*_KDF the X9.63 KDF of it.
+//! its leading end as the standard says; CKD_SHA*_KDF the X9.63 KDF of it,
+//! CKD_SHA*_KDF_SP800 the SP 800-56C one-step KDF.
 
 use super::curve::Curve;
 use super::ecdsa::EC_FLAGS;

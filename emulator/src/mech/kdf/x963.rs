@@ -1,42 +1,59 @@
-//! The ANSI X9.63 KDF of CKM_ECDH1_DERIVE's CKD_SHA*_KDF (SEC 1 §3.6.1,
-//! NIST SP 800-135 §4.1): K_i = H(Z ‖ [i]_32 ‖ SharedInfo) for i = 1, 2, …,
-//! concatenated and cut to the length asked for.
+//! The hash KDFs of CKM_ECDH1_DERIVE: CKD_SHA*_KDF is ANSI X9.63 (SEC 1
+//! §3.6.1, NIST SP 800-135 §4.1), K_i = H(Z ‖ [i]_32 ‖ SharedInfo);
+//! CKD_SHA*_KDF_SP800 is the one-step KDF of NIST SP 800-56C (and 56A's
+//! concatenation KDF), K_i = H([i]_32 ‖ Z ‖ OtherInfo). Blocks for
+//! i = 1, 2, … are concatenated and cut to the length asked for.
 
 use crate::attr::Value;
 use cryptoki_sys::*;
 use sha2::digest::{Digest, Output};
 use zeroize::{Zeroize, Zeroizing};
 
-/// The X9.63 KDF with one hash: (Z, SharedInfo, length) → keying material.
+/// A hash KDF: (Z, SharedInfo / OtherInfo, length) → keying material.
 pub(in crate::mech) type X963 = fn(&[u8], &[u8], usize) -> Value;
 
 /// The KDF of a CKD_ value, or None for CKD_NULL and unknown values.
 pub(in crate::mech) fn x963_kdf(kdf: CK_EC_KDF_TYPE) -> Option<X963> {
     Some(match kdf {
-        CKD_SHA1_KDF => x963::<sha1::Sha1>,
-        CKD_SHA224_KDF => x963::<sha2::Sha224>,
-        CKD_SHA256_KDF => x963::<sha2::Sha256>,
-        CKD_SHA384_KDF => x963::<sha2::Sha384>,
-        CKD_SHA512_KDF => x963::<sha2::Sha512>,
-        CKD_SHA3_224_KDF => x963::<sha3::Sha3_224>,
-        CKD_SHA3_256_KDF => x963::<sha3::Sha3_256>,
-        CKD_SHA3_384_KDF => x963::<sha3::Sha3_384>,
-        CKD_SHA3_512_KDF => x963::<sha3::Sha3_512>,
+        CKD_SHA1_KDF => hash_kdf::<sha1::Sha1, false>,
+        CKD_SHA224_KDF => hash_kdf::<sha2::Sha224, false>,
+        CKD_SHA256_KDF => hash_kdf::<sha2::Sha256, false>,
+        CKD_SHA384_KDF => hash_kdf::<sha2::Sha384, false>,
+        CKD_SHA512_KDF => hash_kdf::<sha2::Sha512, false>,
+        CKD_SHA3_224_KDF => hash_kdf::<sha3::Sha3_224, false>,
+        CKD_SHA3_256_KDF => hash_kdf::<sha3::Sha3_256, false>,
+        CKD_SHA3_384_KDF => hash_kdf::<sha3::Sha3_384, false>,
+        CKD_SHA3_512_KDF => hash_kdf::<sha3::Sha3_512, false>,
+        CKD_SHA1_KDF_SP800 => hash_kdf::<sha1::Sha1, true>,
+        CKD_SHA224_KDF_SP800 => hash_kdf::<sha2::Sha224, true>,
+        CKD_SHA256_KDF_SP800 => hash_kdf::<sha2::Sha256, true>,
+        CKD_SHA384_KDF_SP800 => hash_kdf::<sha2::Sha384, true>,
+        CKD_SHA512_KDF_SP800 => hash_kdf::<sha2::Sha512, true>,
+        CKD_SHA3_224_KDF_SP800 => hash_kdf::<sha3::Sha3_224, true>,
+        CKD_SHA3_256_KDF_SP800 => hash_kdf::<sha3::Sha3_256, true>,
+        CKD_SHA3_384_KDF_SP800 => hash_kdf::<sha3::Sha3_384, true>,
+        CKD_SHA3_512_KDF_SP800 => hash_kdf::<sha3::Sha3_512, true>,
         _ => return None,
     })
 }
 
-/// `len` bytes of X9.63 keying material. The caller bounds `len` (far below
-/// the 2^32 − 1 blocks the counter allows).
-fn x963<D: Digest>(z: &[u8], shared_info: &[u8], len: usize) -> Value {
+/// `len` bytes of keying material, the counter before Z (SP 800-56C) or
+/// after it (X9.63). The caller bounds `len` (far below the 2^32 − 1 blocks
+/// the counter allows).
+fn hash_kdf<D: Digest, const COUNTER_FIRST: bool>(z: &[u8], info: &[u8], len: usize) -> Value {
     let mut out = Zeroizing::new(Vec::with_capacity(len + <D as Digest>::output_size()));
     let mut block = Output::<D>::default();
     let mut counter: u32 = 1;
     while out.len() < len {
         let mut h = D::new();
-        h.update(z);
-        h.update(counter.to_be_bytes());
-        h.update(shared_info);
+        if COUNTER_FIRST {
+            h.update(counter.to_be_bytes());
+            h.update(z);
+        } else {
+            h.update(z);
+            h.update(counter.to_be_bytes());
+        }
+        h.update(info);
         h.finalize_into(&mut block);
         out.extend_from_slice(&block);
         counter = counter.wrapping_add(1);
@@ -103,6 +120,28 @@ mod tests {
             "87fc0d8c4477485bb574f5fcea264b30885dc8d90ad82782",
             "",
             "947665fbb9152153ef460238506a0245",
+        ),
+        // SP 800-56C one-step KDF, checked against pyca/cryptography's
+        // ConcatKDFHash.
+        (
+            CKD_SHA256_KDF_SP800,
+            "52169af5c485dcc2321eb8d26d5efa21fb9b93c98e38412ee2484cf14f0d0d23",
+            "a1b2c3d4e5",
+            "40ca4cd1665a03e9083c2c91141fa3a86440238d86f43aca53cd0668c9f9d60f4bc05c7e691a0322",
+        ),
+        (
+            CKD_SHA512_KDF_SP800,
+            "52169af5c485dcc2321eb8d26d5efa21fb9b93c98e38412ee2484cf14f0d0d23",
+            "a1b2c3d4e5",
+            "e453838354138c11f656db2ecd0a8620106b6be6a58563733817288717bbbc9f\
+             fabd5214d31c888d35834980979a2877c221667b8f5c4703b4811bf674a12638\
+             9053173c6e1e3ca8a04c278848dd51ac",
+        ),
+        (
+            CKD_SHA3_256_KDF_SP800,
+            "52169af5c485dcc2321eb8d26d5efa21fb9b93c98e38412ee2484cf14f0d0d23",
+            "a1b2c3d4e5",
+            "eef52e343d7365cb51fd13b617b7523877da2b31",
         ),
     ];
 
