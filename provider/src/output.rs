@@ -30,9 +30,9 @@ impl<'a> Output<'a> {
         self.buf.is_none()
     }
 
-    /// Whether `n` bytes would fit (always false for a length query).
-    pub fn fits(&self, n: usize) -> bool {
-        self.buf.as_ref().is_some_and(|b| b.len() >= n)
+    /// The caller's buffer size (0 for a length query).
+    pub fn room(&self) -> usize {
+        self.buf.as_ref().map_or(0, |b| b.len())
     }
 
     /// Deliver `data`. Returns `Ok(true)` when copied, `Ok(false)` for a

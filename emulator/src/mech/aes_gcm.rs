@@ -1,50 +1,30 @@
-//! CKM_AES_GCM. Multi-part operations buffer their input and do the work at
-//! finish, so a decryption checks the tag before it releases any plaintext.
+//! CKM_AES_GCM, on aws-lc's AEAD (AES-NI/VAES and carry-less multiplication;
+//! aws-lc-rs links the same code but takes 96-bit nonces only). Multi-part
+//! operations buffer their input and do the work at finish, so a decryption
+//! checks the tag before it releases any plaintext.
 //!
-//! aes-gcm fixes the IV length and the tag length in the type, so only IVs of
-//! 8 to 16, 32, 64 and 128 bytes are accepted (12 is the recommended length);
-//! tags of 12 to 16 bytes are the full tag truncated.
+//! IVs of 8 to 16, 32, 64 and 128 bytes are accepted (12 is the recommended
+//! length; the others are the ones this module has always offered, see
+//! docs/mechanisms.md); tags of 12 to 16 bytes are the full tag truncated.
 
-use super::aes::{aes_key, with_aes};
+use super::aes::aes_key;
 use super::secret::{self, append, one_shot};
 use super::{info, Cipher, MechParam, Mechanism, MechanismImpl, Registry};
 use crate::attr::{Attributes, Value};
 use crate::error::{Ckr, Result};
-use aes_gcm::aead::consts::*;
-use aes_gcm::aead::generic_array::{ArrayLength, GenericArray};
-use aes_gcm::aead::{AeadInPlace, KeyInit};
-use aes_gcm::aes::cipher::{BlockCipher, BlockEncrypt, BlockSizeUser};
-use aes_gcm::AesGcm;
+use aws_lc_sys::{
+    ERR_clear_error, EVP_AEAD_CTX_free, EVP_AEAD_CTX_new, EVP_AEAD_CTX_open_gather,
+    EVP_AEAD_CTX_seal_scatter, EVP_aead_aes_128_gcm, EVP_aead_aes_192_gcm, EVP_aead_aes_256_gcm,
+    EVP_AEAD_CTX,
+};
 use cryptoki_sys::*;
-use subtle::ConstantTimeEq;
+use std::ptr::{null, NonNull};
 use zeroize::Zeroize;
 
 /// The full GCM tag length in bytes.
 const FULL_TAG: usize = 16;
 
-/// Run `$f::<$A, N>($args)` with N the typenum for the IV length; any other
-/// length is CKR_MECHANISM_PARAM_INVALID.
-macro_rules! iv_len {
-    ($iv:expr, $f:ident::<$A:ty>($($arg:expr),*)) => {
-        match $iv.len() {
-            8 => $f::<$A, U8>($($arg),*),
-            9 => $f::<$A, U9>($($arg),*),
-            10 => $f::<$A, U10>($($arg),*),
-            11 => $f::<$A, U11>($($arg),*),
-            12 => $f::<$A, U12>($($arg),*),
-            13 => $f::<$A, U13>($($arg),*),
-            14 => $f::<$A, U14>($($arg),*),
-            15 => $f::<$A, U15>($($arg),*),
-            16 => $f::<$A, U16>($($arg),*),
-            32 => $f::<$A, U32>($($arg),*),
-            64 => $f::<$A, U64>($($arg),*),
-            128 => $f::<$A, U128>($($arg),*),
-            _ => Err(Ckr::MECHANISM_PARAM_INVALID),
-        }
-    };
-}
-
-/// Whether aes-gcm is instantiated for this IV length.
+/// Whether this IV length is offered.
 fn iv_len_supported(n: usize) -> bool {
     matches!(n, 8..=16 | 32 | 64 | 128)
 }
@@ -72,75 +52,109 @@ impl Params {
     }
 }
 
-trait Aes: BlockCipher + BlockSizeUser<BlockSize = U16> + BlockEncrypt + KeyInit {}
-impl<A: BlockCipher + BlockSizeUser<BlockSize = U16> + BlockEncrypt + KeyInit> Aes for A {}
-
-fn gcm<A: Aes, N: ArrayLength<u8>>(
-    key: &[u8],
-    iv: &[u8],
-) -> Result<(AesGcm<A, N>, GenericArray<u8, N>)> {
-    let cipher = AesGcm::<A, N>::new_from_slice(key).map_err(|_| Ckr::KEY_SIZE_RANGE)?;
-    let nonce =
-        GenericArray::from_exact_iter(iv.iter().copied()).ok_or(Ckr::MECHANISM_PARAM_INVALID)?;
-    Ok((cipher, nonce))
+/// After a failed aws-lc call: empty this thread's error queue, so nothing
+/// stale is left for the next caller.
+fn clear_errors() {
+    // SAFETY: no arguments; touches only this thread's error queue.
+    unsafe { ERR_clear_error() };
 }
 
-/// Encrypt `buf` in place and return the full tag.
-fn seal_with<A: Aes, N: ArrayLength<u8>>(
-    key: &[u8],
-    iv: &[u8],
-    aad: &[u8],
-    buf: &mut [u8],
-) -> Result<[u8; FULL_TAG]> {
-    let (cipher, nonce) = gcm::<A, N>(key, iv)?;
-    let tag = cipher
-        .encrypt_in_place_detached(&nonce, aad, buf)
-        .map_err(|_| Ckr::DATA_LEN_RANGE)?;
-    Ok(tag.into())
-}
+/// An aws-lc AEAD context: one AES key, one tag length. aws-lc frees it with
+/// OPENSSL_free, which wipes it, key schedule included.
+struct Aead(NonNull<EVP_AEAD_CTX>);
 
-/// Check the full tag of `buf` and decrypt it in place.
-fn open_with<A: Aes, N: ArrayLength<u8>>(
-    key: &[u8],
-    iv: &[u8],
-    aad: &[u8],
-    buf: &mut [u8],
-    tag: &[u8],
-) -> Result<()> {
-    let (cipher, nonce) = gcm::<A, N>(key, iv)?;
-    let tag =
-        GenericArray::from_exact_iter(tag.iter().copied()).ok_or(Ckr::ENCRYPTED_DATA_INVALID)?;
-    cipher
-        .decrypt_in_place_detached(&nonce, aad, buf, &tag)
-        .map_err(|_| Ckr::ENCRYPTED_DATA_INVALID)
-}
-
-fn seal(key: &[u8], p: &Params, buf: &mut [u8]) -> Result<[u8; FULL_TAG]> {
-    with_aes!(key, A => iv_len!(p.iv, seal_with::<A>(key, &p.iv, &p.aad, buf)))
-}
-
-/// Decrypt `buf` in place if `tag` is right; on a wrong tag `buf` is left
-/// holding nothing the caller may see.
-fn open(key: &[u8], p: &Params, buf: &mut Value, tag: &[u8]) -> Result<()> {
-    if tag.len() == FULL_TAG {
-        return with_aes!(key, A => iv_len!(p.iv, open_with::<A>(key, &p.iv, &p.aad, buf, tag)));
+impl Aead {
+    fn new(key: &[u8], tag_len: usize) -> Result<Aead> {
+        // SAFETY: no arguments; each returns a pointer to a static table.
+        let aead = unsafe {
+            match key.len() {
+                16 => EVP_aead_aes_128_gcm(),
+                24 => EVP_aead_aes_192_gcm(),
+                32 => EVP_aead_aes_256_gcm(),
+                _ => return Err(Ckr::KEY_SIZE_RANGE),
+            }
+        };
+        // SAFETY: reads `key.len()` bytes of a live slice; returns a new
+        // context or NULL. Tags of 1 to 16 bytes are accepted.
+        let ctx = unsafe { EVP_AEAD_CTX_new(aead, key.as_ptr(), key.len(), tag_len) };
+        NonNull::new(ctx).map(Aead).ok_or_else(|| {
+            clear_errors();
+            Ckr::HOST_MEMORY
+        })
     }
-    // A truncated tag. GCM encryption is its own inverse on the data, so
-    // sealing the ciphertext yields the candidate plaintext, and sealing that
-    // yields the ciphertext again with its full tag, which is then compared.
-    let too_long = |e| match e {
-        Ckr::DATA_LEN_RANGE => Ckr::ENCRYPTED_DATA_LEN_RANGE,
-        other => other,
+}
+
+impl Drop for Aead {
+    fn drop(&mut self) {
+        // SAFETY: the context is owned and freed once.
+        unsafe { EVP_AEAD_CTX_free(self.0.as_ptr()) }
+    }
+}
+
+/// Encrypt `buf` in place and append the tag (truncated to the parameters'
+/// length).
+fn seal(key: &[u8], p: &Params, buf: &mut Value) -> Result<()> {
+    let aead = Aead::new(key, p.tag_len)?;
+    let mut tag = [0u8; FULL_TAG];
+    let mut tag_len = 0;
+    let (data, len) = (buf.as_mut_ptr(), buf.len());
+    // SAFETY: the data is read and written in place, which aws-lc allows
+    // when input and output are the same buffer; `tag` has room for the
+    // FULL_TAG bytes stated; IV and AAD are live slices of the lengths given.
+    let ok = unsafe {
+        EVP_AEAD_CTX_seal_scatter(
+            aead.0.as_ptr(),
+            data,
+            tag.as_mut_ptr(),
+            &mut tag_len,
+            FULL_TAG,
+            p.iv.as_ptr(),
+            p.iv.len(),
+            data,
+            len,
+            null(),
+            0,
+            p.aad.as_ptr(),
+            p.aad.len(),
+        )
     };
-    seal(key, p, buf).map_err(too_long)?;
-    let mut again = secret::concat(buf, &[]);
-    let full = seal(key, p, &mut again).map_err(too_long)?;
-    if bool::from(full[..tag.len()].ct_eq(tag)) {
-        Ok(())
-    } else {
-        buf.zeroize();
-        Err(Ckr::ENCRYPTED_DATA_INVALID)
+    if ok != 1 {
+        // Only an input beyond GCM's limit (2^36 - 32 bytes) fails here.
+        clear_errors();
+        return Err(Ckr::DATA_LEN_RANGE);
     }
+    append(buf, &tag[..tag_len]);
+    Ok(())
+}
+
+/// Check `tag` and decrypt `buf` in place. aws-lc decrypts before it
+/// compares the tag, so on a wrong tag the buffer is wiped here, before
+/// anyone sees it.
+fn open(key: &[u8], p: &Params, buf: &mut Value, tag: &[u8]) -> Result<()> {
+    let aead = Aead::new(key, p.tag_len)?;
+    let (data, len) = (buf.as_mut_ptr(), buf.len());
+    // SAFETY: decryption in place, as for sealing; the tag, IV and AAD are
+    // live slices of the lengths given.
+    let ok = unsafe {
+        EVP_AEAD_CTX_open_gather(
+            aead.0.as_ptr(),
+            data,
+            p.iv.as_ptr(),
+            p.iv.len(),
+            data,
+            len,
+            tag.as_ptr(),
+            tag.len(),
+            p.aad.as_ptr(),
+            p.aad.len(),
+        )
+    };
+    if ok != 1 {
+        buf.zeroize();
+        clear_errors();
+        return Err(Ckr::ENCRYPTED_DATA_INVALID);
+    }
+    Ok(())
 }
 
 /// CKM_AES_GCM.
@@ -195,6 +209,11 @@ struct GcmOp {
 
 impl Cipher for GcmOp {
     fn update(&mut self, input: &[u8]) -> Result<Value> {
+        if self.data.is_empty() {
+            // Room for the tag as well: a single-part encryption's buffer
+            // then never grows, which would copy it and wipe the old one.
+            self.data.reserve_exact(input.len() + FULL_TAG);
+        }
         append(&mut self.data, input);
         Ok(Value::new(Vec::new()))
     }
@@ -203,8 +222,7 @@ impl Cipher for GcmOp {
         let mut data = std::mem::replace(&mut self.data, Value::new(Vec::new()));
         let tag_len = self.params.tag_len;
         if self.encrypt {
-            let tag = seal(&self.key, &self.params, &mut data)?;
-            append(&mut data, &tag[..tag_len]);
+            seal(&self.key, &self.params, &mut data)?;
             return Ok(data);
         }
         let Some(split) = data.len().checked_sub(tag_len) else {

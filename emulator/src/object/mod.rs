@@ -334,11 +334,13 @@ pub fn size(obj: &Attributes) -> usize {
 }
 
 /// A fresh CKA_UNIQUE_ID: 16 random bytes as 32 lowercase hex digits.
+/// Every new object pays for this, so no string formatting.
 fn unique_id() -> Vec<u8> {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut raw = [0u8; 16];
     rng::fill(&mut raw);
     raw.iter()
-        .flat_map(|b| format!("{b:02x}").into_bytes())
+        .flat_map(|b| [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 0xf)]])
         .collect()
 }
 

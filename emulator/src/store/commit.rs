@@ -118,7 +118,9 @@ impl Store {
             ..m.state
         };
         let done = self.commit(&mut m, state, plan);
-        write(&self.cache).clear();
+        let mut cache = write(&self.cache);
+        cache.writes += 1;
+        cache.entries.clear();
         done
     }
 }

@@ -87,12 +87,29 @@ struct Meta {
 
 /// A decrypted object kept by `load`.
 struct Cached {
-    /// Tag of the record it came from: a different tag on disk means the
-    /// entry is stale.
-    tag: [u8; 32],
     attrs: Arc<Attributes>,
     /// Decoding needed the token key (private, or holding sealed values).
     needs_key: bool,
+}
+
+/// The decrypted objects `load` keeps. Every write of an object drops its
+/// entry once committed, so an entry is the object as stored and a hit
+/// needs no read of the database.
+#[derive(Default)]
+struct Cache {
+    entries: HashMap<u64, Cached>,
+    /// Counts the writes that dropped entries: a load that read a record
+    /// before one of them may hold what that write replaced, and must not
+    /// put it back.
+    writes: u64,
+}
+
+impl Cache {
+    /// After a committed write of object `id`.
+    fn written(&mut self, id: u64) {
+        self.writes += 1;
+        self.entries.remove(&id);
+    }
 }
 
 /// An open token store. `Send + Sync`; all methods take `&self`.
@@ -106,7 +123,7 @@ pub struct Store {
     /// Serialises everything that runs Argon2id.
     kdf_lock: Mutex<()>,
     verifiers: pin::Verifiers,
-    cache: RwLock<HashMap<u64, Cached>>,
+    cache: RwLock<Cache>,
     // Field order is drop order: sled closes before the lock is released.
     trees: Trees,
     db: sled::Db,
@@ -147,7 +164,7 @@ impl Store {
     /// Drops cached objects whose decoding needed the token key (call at
     /// logout).
     pub fn forget_private(&self) {
-        write(&self.cache).retain(|_, c| !c.needs_key);
+        write(&self.cache).entries.retain(|_, c| !c.needs_key);
     }
 
     fn meta(&self) -> MutexGuard<'_, Meta> {

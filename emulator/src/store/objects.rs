@@ -81,6 +81,18 @@ impl Store {
     /// public secret key) are left out of the result.
     pub fn load(&self, id: u64, key: Option<&TokenKey>) -> Result<Arc<Attributes>> {
         let key = self.check_key(key)?;
+        // A hit is served from memory alone: keys are looked up on every
+        // crypto call, and sled's read path takes locks and counters that
+        // every thread shares.
+        let writes_seen = {
+            let cache = read(&self.cache);
+            if let Some(c) = cache.entries.get(&id) {
+                if key.is_some() || !c.needs_key {
+                    return Ok(c.attrs.clone());
+                }
+            }
+            cache.writes
+        };
         let raw = self
             .trees
             .objects
@@ -91,22 +103,21 @@ impl Store {
         if h.private && key.is_none() {
             return Err(Ckr::USER_NOT_LOGGED_IN);
         }
-        if let Some(c) = read(&self.cache).get(&id) {
-            if c.tag == h.tag && (key.is_some() || !c.needs_key) {
-                return Ok(c.attrs.clone());
-            }
-        }
         let d = record::decode(id, &raw, key, &self.ik).map_err(|_| self.object_failure(id))?;
         let attrs = Arc::new(d.attrs);
         // A view without the sealed values is not cached: it is cheap to
         // rebuild and must not be served to a caller holding the key.
         if key.is_some() || !d.sealed {
-            let entry = Cached {
-                tag: h.tag,
-                attrs: attrs.clone(),
-                needs_key: h.private || d.sealed,
-            };
-            write(&self.cache).insert(id, entry);
+            let mut cache = write(&self.cache);
+            // A write since the record was read has already dropped its
+            // entry: caching now could bring the old object back.
+            if cache.writes == writes_seen {
+                let entry = Cached {
+                    attrs: attrs.clone(),
+                    needs_key: h.private || d.sealed,
+                };
+                cache.entries.insert(id, entry);
+            }
         }
         Ok(attrs)
     }
@@ -197,6 +208,6 @@ impl Store {
     }
 
     fn uncache(&self, id: u64) {
-        write(&self.cache).remove(&id);
+        write(&self.cache).written(id);
     }
 }

@@ -13,7 +13,6 @@ use super::meta::{State, TokenRecord, KEY_FORMAT, KEY_INTEGRITY, KEY_STATE, KEY_
 use super::pin::Verifiers;
 use super::{index, record, Meta, Store, StoreOptions, Trees, FORMAT_VERSION};
 use crate::error::{Ckr, Result};
-use std::collections::HashMap;
 use std::fs::DirBuilder;
 use std::os::unix::fs::DirBuilderExt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -78,7 +77,7 @@ pub(super) fn open(dir: &Path, opts: &StoreOptions) -> Result<Store> {
         ik: loaded.ik,
         kdf_lock: Mutex::new(()),
         verifiers: Verifiers::new()?,
-        cache: RwLock::new(HashMap::new()),
+        cache: RwLock::default(),
         trees,
         db,
         anchor,

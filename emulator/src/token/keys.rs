@@ -61,19 +61,25 @@ impl SoftToken {
         mech.ciphertext_len(m, &*self.key(public, Usage::Encapsulate, m)?)
     }
 
-    /// C_EncapsulateKey: returns the ciphertext and the new secret key.
+    /// C_EncapsulateKey: returns the ciphertext and the new secret key, or
+    /// CKR_BUFFER_TOO_SMALL, creating no key, if the ciphertext would not fit
+    /// in `room` bytes.
     pub fn encapsulate(
         &self,
         access: Access,
         m: &Mechanism,
         public: CK_OBJECT_HANDLE,
         template: &Attributes,
+        room: usize,
     ) -> Result<(Vec<u8>, CK_OBJECT_HANDLE)> {
         let mech = registry().for_function(m.ty, CKF_ENCAPSULATE)?;
         let key = self.key(public, Usage::Encapsulate, m)?;
+        if mech.ciphertext_len(m, &key)? > room {
+            return Err(Ckr::BUFFER_TOO_SMALL);
+        }
         let template = object::with_key_template(&key, CKA_ENCAPSULATE_TEMPLATE, template)?;
         let out = mech.encapsulate(m, &key)?;
-        let handle = self.insert_shared_secret(access, &template, &out.secret)?;
+        let handle = self.insert_shared_secret(access, template, &out.secret)?;
         Ok((out.ciphertext, handle))
     }
 
@@ -90,7 +96,7 @@ impl SoftToken {
         let key = self.key(private, Usage::Decapsulate, m)?;
         let template = object::with_key_template(&key, CKA_DECAPSULATE_TEMPLATE, template)?;
         let secret = mech.decapsulate(m, &key, ciphertext)?;
-        self.insert_shared_secret(access, &template, &secret)
+        self.insert_shared_secret(access, template, &secret)
     }
 
     /// A KEM's shared secret as a new secret key following the caller's
@@ -101,10 +107,9 @@ impl SoftToken {
     fn insert_shared_secret(
         &self,
         access: Access,
-        template: &Attributes,
+        mut template: Attributes,
         secret: &[u8],
     ) -> Result<CK_OBJECT_HANDLE> {
-        let mut template = template.clone();
         if !template.contains(CKA_CLASS) {
             template.set_ulong(CKA_CLASS, CKO_SECRET_KEY);
         }

@@ -134,8 +134,9 @@ impl Token for SoftToken {
         m: &Mechanism,
         public: CK_OBJECT_HANDLE,
         template: &Attributes,
+        room: usize,
     ) -> Result<(Vec<u8>, CK_OBJECT_HANDLE)> {
-        SoftToken::encapsulate(self, access, m, public, template)
+        SoftToken::encapsulate(self, access, m, public, template, room)
     }
     fn decapsulate(
         &self,

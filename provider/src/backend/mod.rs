@@ -75,13 +75,15 @@ pub trait Token: Send + Sync {
         private: &Attributes,
     ) -> Result<(CK_OBJECT_HANDLE, CK_OBJECT_HANDLE)>;
     fn ciphertext_len(&self, m: &Mechanism, public: CK_OBJECT_HANDLE) -> Result<usize>;
-    /// Returns the ciphertext and the new secret key.
+    /// Returns the ciphertext and the new secret key; CKR_BUFFER_TOO_SMALL,
+    /// and no key, if the ciphertext is longer than `room` bytes.
     fn encapsulate(
         &self,
         access: Access,
         m: &Mechanism,
         public: CK_OBJECT_HANDLE,
         template: &Attributes,
+        room: usize,
     ) -> Result<(Vec<u8>, CK_OBJECT_HANDLE)>;
     fn decapsulate(
         &self,

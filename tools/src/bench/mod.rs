@@ -340,7 +340,8 @@ fn measure(
                 let rate = runner::threaded(&prepare, n, budget);
                 row.threads.push(ThreadRate {
                     threads: n,
-                    ops_per_s: rate.as_ref().ok().copied(),
+                    ops_per_s: rate.as_ref().ok().map(|r| r.ops_per_s),
+                    cpus: rate.as_ref().ok().and_then(|r| r.cpus),
                     note: rate.err().map(|e| format!("{e:#}")),
                 });
             }

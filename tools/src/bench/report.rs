@@ -32,8 +32,25 @@ impl Role {
 pub struct ThreadRate {
     pub threads: usize,
     pub ops_per_s: Option<f64>,
+    /// CPUs the threads kept busy on average (CPU time over wall time).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpus: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+}
+
+impl ThreadRate {
+    /// Why the rate may not show the code's scaling: the threads kept
+    /// fewer CPUs busy than there were threads (by more than a tenth).
+    fn starved(&self) -> Option<String> {
+        let cpus = self.cpus?;
+        (cpus < 0.9 * self.threads as f64).then(|| {
+            format!(
+                "only {cpus:.1} CPUs busy on average: the threads waited for CPUs (other \
+                 processes) or for locks"
+            )
+        })
+    }
 }
 
 /// One target's result for one operation.
@@ -270,9 +287,10 @@ impl Report {
                     mib(row.rss_growth_kib),
                     ratio
                 );
-                for t in row.threads.iter().filter(|t| t.note.is_some()) {
-                    let note = t.note.as_deref().unwrap_or("");
-                    let _ = writeln!(out, "{:<49} {} threads: {note}", "", t.threads);
+                for t in &row.threads {
+                    if let Some(note) = t.note.clone().or_else(|| t.starved()) {
+                        let _ = writeln!(out, "{:<49} {} threads: {note}", "", t.threads);
+                    }
                 }
             }
         }
@@ -313,6 +331,11 @@ impl Report {
                 .iter()
                 .map(|n| format!("ops_per_s_{n}_threads")),
         );
+        header.extend(
+            self.thread_counts
+                .iter()
+                .map(|n| format!("cpus_{n}_threads")),
+        );
         let mut out = header.join(",") + "\n";
         let num = |v: Option<f64>| v.map_or_else(String::new, |v| format!("{v:.3}"));
         let int = |v: Option<u64>| v.map_or_else(String::new, |v| v.to_string());
@@ -332,9 +355,12 @@ impl Report {
                     int(row.rss_growth_kib),
                     num(row.ratio),
                 ];
+                let rate = |n: &usize| row.threads.iter().find(|t| t.threads == *n);
                 for n in &self.thread_counts {
-                    let rate = row.threads.iter().find(|t| t.threads == *n);
-                    cells.push(num(rate.and_then(|t| t.ops_per_s)));
+                    cells.push(num(rate(n).and_then(|t| t.ops_per_s)));
+                }
+                for n in &self.thread_counts {
+                    cells.push(num(rate(n).and_then(|t| t.cpus)));
                 }
                 let line: Vec<String> = cells.iter().map(|c| csv_field(c)).collect();
                 out.push_str(&line.join(","));
@@ -384,6 +410,7 @@ mod tests {
         op.rows[0].threads = vec![ThreadRate {
             threads: 2,
             ops_per_s: Some(180_000.0),
+            cpus: Some(1.2),
             note: None,
         }];
         op.set_ratios();
@@ -435,6 +462,7 @@ mod tests {
         assert!(text.contains("20,000"), "{text}");
         assert!(text.contains("2000.00×"), "{text}");
         assert!(text.contains("skipped: no library call"), "{text}");
+        assert!(text.contains("2 threads: only 1.2 CPUs busy"), "{text}");
     }
 
     #[test]
@@ -444,13 +472,13 @@ mod tests {
         assert!(lines
             .next()
             .unwrap()
-            .ends_with(",ratio,ops_per_s_2_threads"));
+            .ends_with(",ratio,ops_per_s_2_threads,cpus_2_threads"));
         let first = lines.next().unwrap();
         assert!(
             first.starts_with("\"find 1 by label among 1,000\",module,qrcpkcs11 0.1,ok,,10,"),
             "{first}"
         );
-        assert!(first.ends_with(",180000.000"), "{first}");
+        assert!(first.ends_with(",180000.000,1.200"), "{first}");
         assert_eq!(csv_field("a\"b"), "\"a\"\"b\"");
     }
 
@@ -460,6 +488,7 @@ mod tests {
         let row = &v["results"][0]["rows"][1];
         assert_eq!(row["role"], "compare");
         assert_eq!(row["ratio"], 2000.0);
+        assert_eq!(v["results"][0]["rows"][0]["threads"][0]["cpus"], 1.2);
         assert_eq!(v["machine"]["nproc"], 2);
         assert_eq!(v["results"][0]["rows"][2]["status"], "skipped");
     }

@@ -179,6 +179,31 @@ pub fn interleave(lanes: &mut [Lane], budget: Budget, on_round: &dyn Fn(usize)) 
     }
 }
 
+/// What several threads did together.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Throughput {
+    /// Operations per second over the wall time.
+    pub ops_per_s: f64,
+    /// CPU time the bench threads used over the wall time: how many CPUs
+    /// they kept busy. Fewer than the threads means they waited, for CPUs
+    /// other processes held or for a lock, and the scaling is not the
+    /// code's alone.
+    pub cpus: Option<f64>,
+}
+
+/// CPU time the calling thread used so far (user and system), in seconds.
+fn thread_cpu_seconds() -> Option<f64> {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage writes one rusage through a valid pointer.
+    if unsafe { libc::getrusage(libc::RUSAGE_THREAD, usage.as_mut_ptr()) } != 0 {
+        return None;
+    }
+    // SAFETY: getrusage succeeded, so the struct is initialised.
+    let usage = unsafe { usage.assume_init() };
+    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
+    Some(seconds(usage.ru_utime) + seconds(usage.ru_stime))
+}
+
 /// Operations per second with `threads` threads, each running its own step
 /// from `prepare` (its own session and keys, for a module), all starting
 /// together; counted over the wall time, so untimed clean-up inside an
@@ -187,12 +212,12 @@ pub fn threaded<'a>(
     prepare: &(dyn Fn() -> Result<Step<'a>> + Sync),
     threads: usize,
     budget: Budget,
-) -> Result<f64> {
+) -> Result<Throughput> {
     let barrier = Barrier::new(threads + 1);
     std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
-                scope.spawn(|| -> Result<u64> {
+                scope.spawn(|| -> Result<(u64, Option<f64>)> {
                     let ready = prepare().and_then(|mut step| {
                         step()?;
                         Ok(step)
@@ -201,30 +226,42 @@ pub fn threaded<'a>(
                     barrier.wait();
                     let mut step = ready?;
                     let start = Instant::now();
+                    let cpu_start = thread_cpu_seconds();
                     let mut n = 0;
                     while !budget.thread_done(n, start.elapsed()) {
                         step()?;
                         n += 1;
                     }
-                    Ok(n)
+                    let cpu = cpu_start
+                        .zip(thread_cpu_seconds())
+                        .map(|(before, after)| after - before);
+                    Ok((n, cpu))
                 })
             })
             .collect();
         barrier.wait();
         let start = Instant::now();
         let mut total = 0;
+        let mut cpu = Some(0.0);
         let mut failure = None;
         for w in workers {
             match w.join() {
-                Ok(Ok(n)) => total += n,
+                Ok(Ok((n, used))) => {
+                    total += n;
+                    cpu = cpu.zip(used).map(|(sum, t)| sum + t);
+                }
                 Ok(Err(e)) => failure = Some(e),
                 Err(_) => failure = Some(anyhow!("a bench thread panicked")),
             }
         }
         let wall = start.elapsed();
+        let cpus = cpu.map(|t| t / wall.as_secs_f64());
         match failure {
             Some(e) => Err(e),
-            None => Ok(throughput(total, wall)),
+            None => Ok(Throughput {
+                ops_per_s: throughput(total, wall),
+                cpus,
+            }),
         }
     })
 }
@@ -284,11 +321,13 @@ mod tests {
                 Ok(Duration::from_millis(2))
             }))
         };
-        // Sleeping threads overlap whatever the cores: about 500/s each.
+        // Sleeping threads overlap whatever the cores: about 500/s each,
+        // and they keep no CPU busy.
         let one = threaded(&sleepy, 1, Budget::Iterations(20)).unwrap();
         let four = threaded(&sleepy, 4, Budget::Iterations(20)).unwrap();
-        assert!(one < 520.0, "{one}");
-        assert!(four > 2.5 * one, "{one} {four}");
+        assert!(one.ops_per_s < 520.0, "{one:?}");
+        assert!(four.ops_per_s > 2.5 * one.ops_per_s, "{one:?} {four:?}");
+        assert!(four.cpus.is_some_and(|c| c < 1.0), "{four:?}");
         let broken =
             || -> Result<Step<'static>> { Err(anyhow!("C_OpenSession: CKR_SESSION_COUNT")) };
         let err = threaded(&broken, 2, Budget::Iterations(5)).unwrap_err();

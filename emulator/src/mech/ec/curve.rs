@@ -49,13 +49,19 @@ impl Curve {
     /// The named-curve OID (RFC 5480) or, for the RFC 8410 curves, the
     /// algorithm OID that PKCS#11 also uses as CKA_EC_PARAMS.
     pub(in crate::mech) fn oid(self) -> ObjectIdentifier {
-        ObjectIdentifier::new_unwrap(match self {
-            Curve::P256 => "1.2.840.10045.3.1.7",
-            Curve::P384 => "1.3.132.0.34",
-            Curve::P521 => "1.3.132.0.35",
-            Curve::Ed25519 => "1.3.101.112",
-            Curve::X25519 => "1.3.101.110",
-        })
+        // Constants, parsed when compiling: every key use looks its curve up.
+        const P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
+        const P384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
+        const P521: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.35");
+        const ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
+        const X25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.110");
+        match self {
+            Curve::P256 => P256,
+            Curve::P384 => P384,
+            Curve::P521 => P521,
+            Curve::Ed25519 => ED25519,
+            Curve::X25519 => X25519,
+        }
     }
 
     /// The names a PrintableString CKA_EC_PARAMS may carry (OpenSSL's short

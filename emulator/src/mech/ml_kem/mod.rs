@@ -63,6 +63,22 @@ impl Set {
         }
     }
 
+    /// FIPS 203 §7.2 modulus check of an ek of the right length, on its
+    /// packed form: every 12-bit value in its first 384k bytes is below
+    /// q = 3329. ByteDecode12 reduces mod q, so this is exactly
+    /// ByteEncode12(ByteDecode12(ek)) = ek, at a fifth of the cost of
+    /// decoding, re-encoding and comparing (libcrux's validate_public_key:
+    /// about 1.1 µs for ML-KEM-768, paid on every encapsulation). ek is
+    /// public, so stopping at the first bad value leaks nothing.
+    fn modulus_ok(self, ek: &[u8]) -> bool {
+        const Q: u16 = 3329;
+        ek[..384 * self.rank()].chunks_exact(3).all(|b| {
+            let low = u16::from(b[0]) | (u16::from(b[1] & 0x0f) << 8);
+            let high = u16::from(b[1] >> 4) | (u16::from(b[2]) << 4);
+            low < Q && high < Q
+        })
+    }
+
     /// The copy of ek inside an expanded dk (dk_PKE ‖ ek ‖ H(ek) ‖ z).
     fn ek_of_dk(self, dk: &[u8]) -> &[u8] {
         &dk[384 * self.rank()..768 * self.rank() + 32]
@@ -75,7 +91,7 @@ impl Set {
     pub(super) fn encapsulate(self, ek: &[u8], m: &[u8; 32]) -> Result<(Vec<u8>, Value)> {
         with_libcrux!(self, k => {
             let pk = MlKemPublicKey::try_from(ek).map_err(|_| Ckr::KEY_SIZE_RANGE)?;
-            if !k::validate_public_key(&pk) {
+            if !self.modulus_ok(ek) {
                 return Err(Ckr::ATTRIBUTE_VALUE_INVALID);
             }
             let (c, mut ss) = k::encapsulate(&pk, *m);
@@ -146,11 +162,9 @@ impl Scheme for Set {
         })
     }
 
-    /// FIPS 203 §7.2: every coefficient of ek below q.
+    /// FIPS 203 §7.2: the right length, every coefficient of ek below q.
     fn public_ok(self, public: &[u8]) -> bool {
-        with_libcrux!(self, k => {
-            MlKemPublicKey::try_from(public).is_ok_and(|pk| k::validate_public_key(&pk))
-        })
+        public.len() == self.public_len() && self.modulus_ok(public)
     }
 
     /// FIPS 203 §7.3 (H(ek) stored in dk is right), and §7.2 on the ek it

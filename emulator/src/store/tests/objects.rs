@@ -179,7 +179,7 @@ fn forget_private_drops_decrypted_objects() {
     let public = s.insert(&data_object(b"b", false), None).unwrap();
     s.load(private, Some(&key)).unwrap();
     s.load(public, None).unwrap();
-    let cached = |id| s.cache.read().unwrap().contains_key(&id);
+    let cached = |id| s.cache.read().unwrap().entries.contains_key(&id);
     assert!(cached(private) && cached(public));
     s.forget_private();
     assert!(!cached(private) && cached(public));
