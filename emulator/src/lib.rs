@@ -10,6 +10,7 @@
 pub mod attr;
 pub mod config;
 pub mod error;
+pub mod fork;
 pub mod mech;
 pub mod object;
 pub mod store;

@@ -49,7 +49,7 @@ fn instance() -> Option<&'static Instance> {
     // SAFETY: instances are leaked boxes, never freed, so a non-null pointer
     // stays valid for the life of the process.
     let inst = unsafe { p.as_ref() }?;
-    (inst.pid == std::process::id()).then_some(inst)
+    (inst.pid == qrc_emulator::fork::pid()).then_some(inst)
 }
 
 /// This process's instance, creating it (and abandoning a parent's) if needed.
@@ -60,7 +60,7 @@ fn own_instance() -> &'static Instance {
             return inst;
         }
         let fresh = Box::into_raw(Box::new(Instance {
-            pid: std::process::id(),
+            pid: qrc_emulator::fork::pid(),
             module: RwLock::new(None),
         }));
         if CURRENT

@@ -39,7 +39,7 @@ impl Drbg {
             pid: 0,
             since_reseed: 0,
         };
-        drbg.reseed(std::process::id());
+        drbg.reseed(crate::fork::pid());
         drbg
     }
 
@@ -72,7 +72,7 @@ impl Drbg {
 
     fn fill(&mut self, buf: &mut [u8]) {
         for chunk in buf.chunks_mut(RESEED_INTERVAL) {
-            let pid = std::process::id();
+            let pid = crate::fork::pid();
             if pid != self.pid || self.since_reseed + chunk.len() > RESEED_INTERVAL {
                 self.reseed(pid);
             }
@@ -141,7 +141,7 @@ mod tests {
 
     #[test]
     fn a_new_process_id_forces_a_reseed() {
-        let pid = std::process::id();
+        let pid = crate::fork::pid();
         let (mut same, mut other) = (drbg(1, pid), drbg(1, pid));
         assert_eq!(next(&mut same), next(&mut other));
         other.pid = pid.wrapping_add(1);
@@ -151,7 +151,7 @@ mod tests {
 
     #[test]
     fn reseeds_after_the_interval() {
-        let pid = std::process::id();
+        let pid = crate::fork::pid();
         let mut d = drbg(2, pid);
         let mut shadow = drbg(2, pid);
         let mut big = vec![0u8; RESEED_INTERVAL - 32];
@@ -171,7 +171,7 @@ mod tests {
 
     #[test]
     fn seed_mixes_in_without_replacing() {
-        let pid = std::process::id();
+        let pid = crate::fork::pid();
         let (mut a, mut b, mut c) = (drbg(3, pid), drbg(3, pid), drbg(4, pid));
         a.mix(b"qrcpkcs11 rng seed", &[b"extra"]);
         b.mix(b"qrcpkcs11 rng seed", &[b"other"]);

@@ -23,8 +23,8 @@ pub(super) unsafe extern "C" fn C_Initialize(p_init_args: *mut c_void) -> CK_RV 
 /// CKF_OS_LOCKING_OK is set.
 ///
 /// CKF_LIBRARY_CANT_CREATE_OS_THREADS is accepted although the store's
-/// database (sled) runs its own I/O threads: those never call into the
-/// application, and GnuTLS and NSS set the flag on every C_Initialize, so
+/// database (sled) runs its own I/O threads and the self-tests run on two:
+/// those never call into the application, and GnuTLS and NSS set the flag on every C_Initialize, so
 /// refusing it (CKR_NEED_TO_CREATE_THREADS) would make GnuTLS drop the module
 /// and NSS serialise every call to it.
 fn check_init_args(a: CK_C_INITIALIZE_ARGS) -> qrc_emulator::Result<()> {
