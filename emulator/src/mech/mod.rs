@@ -25,6 +25,7 @@ mod kdf;
 mod key_wrap;
 mod ml_dsa;
 mod ml_kem;
+mod prehash;
 mod pub_key;
 pub mod rng;
 mod rsa;

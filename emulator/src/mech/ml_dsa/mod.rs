@@ -6,7 +6,6 @@
 //! `ml-dsa` signs and verifies from μ, which multi-part CKM_ML_DSA computes
 //! incrementally once a message outgrows its buffer ([`sign`]).
 
-mod prehash;
 mod set;
 mod sign;
 #[cfg(test)]
@@ -15,13 +14,67 @@ mod tests;
 mod vectors;
 
 use super::ml_kem::seeded::{self, Scheme};
+use super::prehash::PreHash;
 use super::{info, MechParam, Mechanism, MechanismImpl, Registry, Signer, Verifier};
 use crate::attr::Attributes;
 use crate::error::{Ckr, Result};
 use cryptoki_sys::*;
-use prehash::PreHash;
 pub(super) use set::Set;
 use sign::{Input, Rnd};
+
+/// CKM_HASH_ML_DSA_<hash>: the mechanisms that hash the message themselves.
+pub(super) const HASHING_MECHANISMS: &[(CK_MECHANISM_TYPE, &str, PreHash)] = &[
+    (
+        CKM_HASH_ML_DSA_SHA224,
+        "CKM_HASH_ML_DSA_SHA224",
+        PreHash::Sha224,
+    ),
+    (
+        CKM_HASH_ML_DSA_SHA256,
+        "CKM_HASH_ML_DSA_SHA256",
+        PreHash::Sha256,
+    ),
+    (
+        CKM_HASH_ML_DSA_SHA384,
+        "CKM_HASH_ML_DSA_SHA384",
+        PreHash::Sha384,
+    ),
+    (
+        CKM_HASH_ML_DSA_SHA512,
+        "CKM_HASH_ML_DSA_SHA512",
+        PreHash::Sha512,
+    ),
+    (
+        CKM_HASH_ML_DSA_SHA3_224,
+        "CKM_HASH_ML_DSA_SHA3_224",
+        PreHash::Sha3_224,
+    ),
+    (
+        CKM_HASH_ML_DSA_SHA3_256,
+        "CKM_HASH_ML_DSA_SHA3_256",
+        PreHash::Sha3_256,
+    ),
+    (
+        CKM_HASH_ML_DSA_SHA3_384,
+        "CKM_HASH_ML_DSA_SHA3_384",
+        PreHash::Sha3_384,
+    ),
+    (
+        CKM_HASH_ML_DSA_SHA3_512,
+        "CKM_HASH_ML_DSA_SHA3_512",
+        PreHash::Sha3_512,
+    ),
+    (
+        CKM_HASH_ML_DSA_SHAKE128,
+        "CKM_HASH_ML_DSA_SHAKE128",
+        PreHash::Shake128,
+    ),
+    (
+        CKM_HASH_ML_DSA_SHAKE256,
+        "CKM_HASH_ML_DSA_SHAKE256",
+        PreHash::Shake256,
+    ),
+];
 
 /// The parameter-set bounds of CK_MECHANISM_INFO: public key bytes.
 fn mechanism_info(flags: CK_FLAGS) -> CK_MECHANISM_INFO {
@@ -152,7 +205,7 @@ pub(crate) fn register(r: &mut Registry) {
         name: "CKM_HASH_ML_DSA",
         kind: Kind::PreHashed,
     });
-    for (ty, name, hash) in prehash::HASHING_MECHANISMS {
+    for (ty, name, hash) in HASHING_MECHANISMS {
         r.add(DsaMech {
             ty: *ty,
             name,

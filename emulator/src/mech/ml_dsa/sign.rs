@@ -6,11 +6,11 @@
 //! signs the whole message, or RustCrypto signs from μ. HashML-DSA needs
 //! only the pre-hash, which streams anyway.
 
-use super::prehash::{Hasher, PreHash};
 use super::set::h64;
 use super::{seeded, Set};
 use crate::attr::{Attributes, Value};
 use crate::error::{Ckr, Result};
+use crate::mech::prehash::{Hasher, PreHash};
 use crate::mech::{rng, Signer, Verifier};
 use cryptoki_sys::*;
 use sha3::digest::{ExtendableOutput, Update, XofReader};

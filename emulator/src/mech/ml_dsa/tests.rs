@@ -252,7 +252,7 @@ fn every_mechanism_signs_and_verifies() {
         let (public, private) = pair(set, 3);
         let mut ways: Vec<(CK_MECHANISM_TYPE, MechParam, Vec<u8>)> =
             vec![(CKM_ML_DSA, context(0, b"ctx"), data.clone())];
-        for (ty, _, _) in prehash::HASHING_MECHANISMS {
+        for (ty, _, _) in super::HASHING_MECHANISMS {
             ways.push((*ty, context(0, b"ctx"), data.clone()));
         }
         for (hash, h) in HASH_PARAMS {

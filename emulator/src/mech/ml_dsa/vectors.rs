@@ -29,7 +29,7 @@ pub(super) fn mechanism(ty: CK_MECHANISM_TYPE) -> DsaMech {
         CKM_ML_DSA => Kind::Pure,
         CKM_HASH_ML_DSA => Kind::PreHashed,
         _ => {
-            let (_, _, hash) = prehash::HASHING_MECHANISMS
+            let (_, _, hash) = super::HASHING_MECHANISMS
                 .iter()
                 .find(|(t, _, _)| *t == ty)
                 .unwrap();
@@ -205,7 +205,7 @@ fn hash_ways(
         },
         hasher.finish(),
     )];
-    if let Some((ty, _, _)) = prehash::HASHING_MECHANISMS
+    if let Some((ty, _, _)) = super::HASHING_MECHANISMS
         .iter()
         .find(|(_, _, h)| *h == hash)
     {

@@ -8,18 +8,17 @@
 
 mod family;
 mod params;
-mod prehash;
 mod sign;
 #[cfg(test)]
 mod tests;
 
+use super::prehash::PreHash;
 use super::secret::no_param;
 use super::{health, info, rng, KeyPair, MechParam, Mechanism, MechanismImpl, Registry};
 use crate::attr::{Attributes, Value};
 use crate::error::{Ckr, Result};
 use cryptoki_sys::*;
 use params::{Set, MAX_PUBLIC_KEY_LEN, MIN_PUBLIC_KEY_LEN, PARAMETER_SET_NOT_SUPPORTED};
-use prehash::PREHASHES;
 use sha2::{Digest, Sha256};
 use sign::{Kind, SlhSign};
 
@@ -35,15 +34,69 @@ pub(crate) fn register(r: &mut Registry) {
         name: "CKM_HASH_SLH_DSA",
         kind: Kind::Digest,
     });
-    for p in &PREHASHES {
+    for (ty, name, hash) in HASHING_MECHANISMS {
         r.add(SlhSign {
-            ty: p.mechanism,
-            name: p.name,
-            kind: Kind::Hashing(p),
+            ty,
+            name,
+            kind: Kind::Hashing(hash),
         });
     }
     r.add_family(family::SlhFamily);
 }
+
+/// CKM_HASH_SLH_DSA_<hash>: the mechanisms that hash the message themselves.
+const HASHING_MECHANISMS: [(CK_MECHANISM_TYPE, &str, PreHash); 10] = [
+    (
+        CKM_HASH_SLH_DSA_SHA224,
+        "CKM_HASH_SLH_DSA_SHA224",
+        PreHash::Sha224,
+    ),
+    (
+        CKM_HASH_SLH_DSA_SHA256,
+        "CKM_HASH_SLH_DSA_SHA256",
+        PreHash::Sha256,
+    ),
+    (
+        CKM_HASH_SLH_DSA_SHA384,
+        "CKM_HASH_SLH_DSA_SHA384",
+        PreHash::Sha384,
+    ),
+    (
+        CKM_HASH_SLH_DSA_SHA512,
+        "CKM_HASH_SLH_DSA_SHA512",
+        PreHash::Sha512,
+    ),
+    (
+        CKM_HASH_SLH_DSA_SHA3_224,
+        "CKM_HASH_SLH_DSA_SHA3_224",
+        PreHash::Sha3_224,
+    ),
+    (
+        CKM_HASH_SLH_DSA_SHA3_256,
+        "CKM_HASH_SLH_DSA_SHA3_256",
+        PreHash::Sha3_256,
+    ),
+    (
+        CKM_HASH_SLH_DSA_SHA3_384,
+        "CKM_HASH_SLH_DSA_SHA3_384",
+        PreHash::Sha3_384,
+    ),
+    (
+        CKM_HASH_SLH_DSA_SHA3_512,
+        "CKM_HASH_SLH_DSA_SHA3_512",
+        PreHash::Sha3_512,
+    ),
+    (
+        CKM_HASH_SLH_DSA_SHAKE128,
+        "CKM_HASH_SLH_DSA_SHAKE128",
+        PreHash::Shake128,
+    ),
+    (
+        CKM_HASH_SLH_DSA_SHAKE256,
+        "CKM_HASH_SLH_DSA_SHAKE256",
+        PreHash::Shake256,
+    ),
+];
 
 /// CKM_SLH_DSA_KEY_PAIR_GEN.
 struct KeyPairGen;

@@ -4,11 +4,11 @@
 //! M' = pre-hash flag ‖ |ctx| ‖ ctx ‖ (M | OID ‖ PH(M)).
 
 use super::params::{self, Set, MAX_PUBLIC_KEY_LEN, MIN_PUBLIC_KEY_LEN};
-use super::prehash::PreHash;
 use crate::attr::{Attributes, Value};
 use crate::error::{Ckr, Result};
+use crate::mech::prehash::{Hasher, PreHash};
 use crate::mech::secret::append;
-use crate::mech::{info, rng, Digest, MechParam, Mechanism, MechanismImpl, Signer, Verifier};
+use crate::mech::{info, rng, MechParam, Mechanism, MechanismImpl, Signer, Verifier};
 use cryptoki_sys::*;
 
 /// What a signing mechanism signs.
@@ -20,7 +20,7 @@ pub(super) enum Kind {
     /// parameter names.
     Digest,
     /// CKM_HASH_SLH_DSA_<hash>: the message, hashed by the token.
-    Hashing(&'static PreHash),
+    Hashing(PreHash),
 }
 
 /// One of the signing mechanisms.
@@ -35,7 +35,7 @@ struct Params {
     hedge: CK_HEDGE_TYPE,
     context: Vec<u8>,
     /// The pre-hash, for the pre-hash mechanisms.
-    prehash: Option<&'static PreHash>,
+    prehash: Option<PreHash>,
 }
 
 /// The message as it accumulates.
@@ -44,14 +44,11 @@ enum Input {
     /// hashes R with M again), so a multi-part message must be buffered.
     Message(Value),
     /// The caller's digest, checked against the hash's length.
-    Digest {
-        prehash: &'static PreHash,
-        digest: Vec<u8>,
-    },
+    Digest { prehash: PreHash, digest: Vec<u8> },
     /// The token's running hash: streams.
     Hashing {
-        prehash: &'static PreHash,
-        state: Box<dyn Digest>,
+        prehash: PreHash,
+        state: Box<Hasher>,
     },
 }
 
@@ -61,7 +58,7 @@ impl Input {
             Input::Message(buf) => append(buf, data),
             Input::Digest { prehash, digest } => {
                 // Refused as soon as it is too long; too short at the end.
-                if digest.len() + data.len() > prehash.len {
+                if digest.len() + data.len() > prehash.digest_len() {
                     return Err(Ckr::DATA_LEN_RANGE);
                 }
                 digest.extend_from_slice(data);
@@ -75,7 +72,7 @@ impl Input {
     fn finish(&mut self) -> Result<Tail> {
         match self {
             Input::Message(buf) => Ok(Tail::Pure(std::mem::take(buf))),
-            Input::Digest { prehash, digest } if digest.len() == prehash.len => {
+            Input::Digest { prehash, digest } if digest.len() == prehash.digest_len() => {
                 Ok(Tail::Hashed(prehash.oid_der(), std::mem::take(digest)))
             }
             Input::Digest { .. } => Err(Ckr::DATA_LEN_RANGE),
@@ -125,7 +122,7 @@ impl SlhSign {
                     hash,
                 },
             ) => {
-                let p = PreHash::by_hash(*hash).ok_or(Ckr::MECHANISM_PARAM_INVALID)?;
+                let p = PreHash::of_mechanism(*hash).ok_or(Ckr::MECHANISM_PARAM_INVALID)?;
                 (*hedge, context.clone(), Some(p))
             }
             _ => return Err(Ckr::MECHANISM_PARAM_INVALID),
@@ -147,15 +144,15 @@ impl SlhSign {
         })
     }
 
-    fn input(&self, prehash: Option<&'static PreHash>) -> Input {
+    fn input(&self, prehash: Option<PreHash>) -> Input {
         match (self.kind, prehash) {
             (Kind::Digest, Some(prehash)) => Input::Digest {
                 prehash,
-                digest: Vec::with_capacity(prehash.len),
+                digest: Vec::with_capacity(prehash.digest_len()),
             },
             (_, Some(prehash)) => Input::Hashing {
                 prehash,
-                state: prehash.start(),
+                state: Box::new(prehash.hasher()),
             },
             (_, None) => Input::Message(Value::new(Vec::new())),
         }

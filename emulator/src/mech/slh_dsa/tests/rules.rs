@@ -5,7 +5,7 @@ use super::{context, fast, generate, pair, sign, verify, with_set, PARAMETER_SET
 use crate::attr::Attributes;
 use crate::error::Ckr;
 use crate::mech::slh_dsa::params::{Set, SETS};
-use crate::mech::slh_dsa::prehash::PREHASHES;
+use crate::mech::slh_dsa::HASHING_MECHANISMS;
 use crate::mech::slh_dsa::{kat, known_answer};
 use crate::mech::{registry, MechParam, Mechanism};
 use cryptoki_sys::*;
@@ -42,7 +42,7 @@ fn mechanisms_are_registered() {
         (32, 64, CKF_GENERATE_KEY_PAIR)
     );
     let mut signing = vec![CKM_SLH_DSA, CKM_HASH_SLH_DSA];
-    signing.extend(PREHASHES.iter().map(|p| p.mechanism));
+    signing.extend(HASHING_MECHANISMS.iter().map(|(ty, _, _)| *ty));
     assert_eq!(signing.len(), 12);
     for ty in signing {
         let m = r.get(ty).unwrap();
@@ -282,7 +282,9 @@ fn hash_slh_dsa_every_hash() {
     let sk = private.get(CKA_VALUE).unwrap();
     let message: Vec<u8> = (0..3000u32).map(|i| (i * 31 % 251) as u8).collect();
     let ctx = b"pre-hash context";
-    let oids: [(CK_MECHANISM_TYPE, u8); 10] = [
+    // The digest mechanism naming each hash, and its OID's last arc, in
+    // the order of HASHING_MECHANISMS.
+    let hashes: [(CK_MECHANISM_TYPE, u8); 10] = [
         (CKM_SHA224, 4),
         (CKM_SHA256, 1),
         (CKM_SHA384, 2),
@@ -294,14 +296,14 @@ fn hash_slh_dsa_every_hash() {
         (CKM_SHAKE_128_KEY_DERIVATION, 11),
         (CKM_SHAKE_256_KEY_DERIVATION, 12),
     ];
-    for p in &PREHASHES {
-        let mut h = p.start();
+    for ((mechanism, name, prehash), (hash, arc)) in HASHING_MECHANISMS.into_iter().zip(hashes) {
+        let mut h = prehash.hasher();
         h.update(&message);
         let digest = h.finish();
-        assert_eq!(digest.len(), p.len, "{}", p.name);
+        assert_eq!(digest.len(), prehash.digest_len(), "{name}");
         let det = context(CKH_DETERMINISTIC_REQUIRED, ctx);
         let hashing = sign(
-            p.mechanism,
+            mechanism,
             &det,
             &private,
             &[&message[..1000], &message[1000..]],
@@ -310,26 +312,25 @@ fn hash_slh_dsa_every_hash() {
         let given = MechParam::HashSignContext {
             hedge: CKH_DETERMINISTIC_REQUIRED,
             context: ctx.to_vec(),
-            hash: p.hash,
+            hash,
         };
         let digested = sign(CKM_HASH_SLH_DSA, &given, &private, &[&digest]).unwrap();
-        let arc = oids.iter().find(|(h, _)| *h == p.hash).unwrap().1;
         let oid = [
             0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, arc,
         ];
         let by_hand = set
             .sign(sk, &[&[1, ctx.len() as u8], ctx, &oid, &digest], None)
             .unwrap();
-        assert!(hashing == by_hand && digested == by_hand, "{}", p.name);
-        let hedged = sign(p.mechanism, &MechParam::None, &private, &[&message]).unwrap();
+        assert!(hashing == by_hand && digested == by_hand, "{}", name);
+        let hedged = sign(mechanism, &MechParam::None, &private, &[&message]).unwrap();
         assert_eq!(
-            verify(p.mechanism, &MechParam::None, &public, &[&message], &hedged),
+            verify(mechanism, &MechParam::None, &public, &[&message], &hedged),
             Ok(()),
             "{}",
-            p.name
+            name
         );
         assert_eq!(
-            verify(p.mechanism, &det, &public, &[&message], &by_hand),
+            verify(mechanism, &det, &public, &[&message], &by_hand),
             Ok(())
         );
         assert_eq!(
@@ -337,7 +338,7 @@ fn hash_slh_dsa_every_hash() {
             Ok(())
         );
         assert_eq!(
-            verify(p.mechanism, &det, &public, &[&message[1..]], &by_hand),
+            verify(mechanism, &det, &public, &[&message[1..]], &by_hand),
             Err(Ckr::SIGNATURE_INVALID)
         );
         assert_eq!(

@@ -1,5 +1,7 @@
-//! HashML-DSA's pre-hash functions (FIPS 204 §5.4): how PKCS#11 names them,
-//! their OIDs and output lengths, and M′ = 0x01 ‖ |ctx| ‖ ctx ‖ OID ‖ PH(M).
+//! The pre-hash functions of HashML-DSA (FIPS 204 §5.4) and HashSLH-DSA
+//! (FIPS 205 §10.2.2): how PKCS#11 names them, their OIDs and output
+//! lengths, running them over a message, and the pre-hash form of the
+//! message both standards sign, M′ = 0x01 ‖ |ctx| ‖ ctx ‖ OID ‖ PH(M).
 
 use cryptoki_sys::*;
 use sha2::digest::DynDigest;
@@ -7,7 +9,7 @@ use sha3::digest::{ExtendableOutput, Update, XofReader};
 
 /// A hash function HashML-DSA can use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum PreHash {
+pub(in crate::mech) enum PreHash {
     Sha224,
     Sha256,
     Sha384,
@@ -24,66 +26,12 @@ pub(super) enum PreHash {
     Shake256,
 }
 
-/// CKM_HASH_ML_DSA_<hash>: the mechanisms that hash the message themselves.
-pub(super) const HASHING_MECHANISMS: &[(CK_MECHANISM_TYPE, &str, PreHash)] = &[
-    (
-        CKM_HASH_ML_DSA_SHA224,
-        "CKM_HASH_ML_DSA_SHA224",
-        PreHash::Sha224,
-    ),
-    (
-        CKM_HASH_ML_DSA_SHA256,
-        "CKM_HASH_ML_DSA_SHA256",
-        PreHash::Sha256,
-    ),
-    (
-        CKM_HASH_ML_DSA_SHA384,
-        "CKM_HASH_ML_DSA_SHA384",
-        PreHash::Sha384,
-    ),
-    (
-        CKM_HASH_ML_DSA_SHA512,
-        "CKM_HASH_ML_DSA_SHA512",
-        PreHash::Sha512,
-    ),
-    (
-        CKM_HASH_ML_DSA_SHA3_224,
-        "CKM_HASH_ML_DSA_SHA3_224",
-        PreHash::Sha3_224,
-    ),
-    (
-        CKM_HASH_ML_DSA_SHA3_256,
-        "CKM_HASH_ML_DSA_SHA3_256",
-        PreHash::Sha3_256,
-    ),
-    (
-        CKM_HASH_ML_DSA_SHA3_384,
-        "CKM_HASH_ML_DSA_SHA3_384",
-        PreHash::Sha3_384,
-    ),
-    (
-        CKM_HASH_ML_DSA_SHA3_512,
-        "CKM_HASH_ML_DSA_SHA3_512",
-        PreHash::Sha3_512,
-    ),
-    (
-        CKM_HASH_ML_DSA_SHAKE128,
-        "CKM_HASH_ML_DSA_SHAKE128",
-        PreHash::Shake128,
-    ),
-    (
-        CKM_HASH_ML_DSA_SHAKE256,
-        "CKM_HASH_ML_DSA_SHAKE256",
-        PreHash::Shake256,
-    ),
-];
-
 impl PreHash {
     /// The hash named by CK_HASH_SIGN_ADDITIONAL_CONTEXT.hash. PKCS#11 3.2
     /// has no SHAKE digest mechanism; SHAKE128/256 are named by the only
     /// SHAKE mechanisms it has, CKM_SHAKE_128_KEY_DERIVATION and
     /// CKM_SHAKE_256_KEY_DERIVATION, as other 3.2 implementations do.
-    pub(super) fn of_mechanism(ty: CK_MECHANISM_TYPE) -> Option<PreHash> {
+    pub(in crate::mech) fn of_mechanism(ty: CK_MECHANISM_TYPE) -> Option<PreHash> {
         Some(match ty {
             CKM_SHA224 => PreHash::Sha224,
             CKM_SHA256 => PreHash::Sha256,
@@ -120,7 +68,7 @@ impl PreHash {
     }
 
     /// The length of PH(M) in bytes.
-    pub(super) fn digest_len(self) -> usize {
+    pub(in crate::mech) fn digest_len(self) -> usize {
         match self {
             PreHash::Sha224 | PreHash::Sha512_224 | PreHash::Sha3_224 => 28,
             PreHash::Sha256 | PreHash::Sha512_256 | PreHash::Sha3_256 | PreHash::Shake128 => 32,
@@ -130,7 +78,7 @@ impl PreHash {
     }
 
     /// A running PH over the message.
-    pub(super) fn hasher(self) -> Hasher {
+    pub(in crate::mech) fn hasher(self) -> Hasher {
         let fixed = |d: Box<dyn DynDigest + Send>| Hasher::Fixed(d);
         match self {
             PreHash::Sha224 => fixed(Box::<sha2::Sha224>::default()),
@@ -148,21 +96,30 @@ impl PreHash {
         }
     }
 
-    /// M′ = 0x01 ‖ |ctx| ‖ ctx ‖ OID(PH) ‖ PH(M) (FIPS 204 Alg. 4).
-    pub(super) fn m_prime(self, context: &[u8], digest: &[u8]) -> Vec<u8> {
-        const OID_PREFIX: [u8; 10] = [0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02];
-        let mut m = Vec::with_capacity(2 + context.len() + OID_PREFIX.len() + 1 + digest.len());
+    /// The DER encoding of its OID (tag, length, contents), as M′ carries it.
+    pub(in crate::mech) fn oid_der(self) -> [u8; 11] {
+        let mut der = [
+            0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0,
+        ];
+        der[10] = self.oid_arc();
+        der
+    }
+
+    /// M′ = 0x01 ‖ |ctx| ‖ ctx ‖ OID(PH) ‖ PH(M) (FIPS 204 Alg. 4, FIPS 205
+    /// Alg. 23); the context is at most 255 bytes.
+    pub(in crate::mech) fn m_prime(self, context: &[u8], digest: &[u8]) -> Vec<u8> {
+        let oid = self.oid_der();
+        let mut m = Vec::with_capacity(2 + context.len() + oid.len() + digest.len());
         m.extend_from_slice(&[1, context.len() as u8]);
         m.extend_from_slice(context);
-        m.extend_from_slice(&OID_PREFIX);
-        m.push(self.oid_arc());
+        m.extend_from_slice(&oid);
         m.extend_from_slice(digest);
         m
     }
 }
 
 /// A pre-hash in progress.
-pub(super) enum Hasher {
+pub(in crate::mech) enum Hasher {
     Fixed(Box<dyn DynDigest + Send>),
     Shake128(sha3::Shake128),
     Shake256(sha3::Shake256),
@@ -170,7 +127,7 @@ pub(super) enum Hasher {
 
 impl Hasher {
     /// Hash a part of the message.
-    pub(super) fn update(&mut self, data: &[u8]) {
+    pub(in crate::mech) fn update(&mut self, data: &[u8]) {
         match self {
             Hasher::Fixed(d) => d.update(data),
             Hasher::Shake128(x) => Update::update(x, data),
@@ -179,7 +136,7 @@ impl Hasher {
     }
 
     /// PH(M); the hasher starts over.
-    pub(super) fn finish(&mut self) -> Vec<u8> {
+    pub(in crate::mech) fn finish(&mut self) -> Vec<u8> {
         match self {
             Hasher::Fixed(d) => d.finalize_reset().to_vec(),
             Hasher::Shake128(x) => read_xof(std::mem::take(x).finalize_xof(), 32),
