@@ -18,8 +18,7 @@ mod tests;
 mod trad;
 
 use super::ml_kem::seeded::{self, Scheme as _};
-use super::secret::{check_template_key_type, no_param};
-use super::{asn1, health, info, rng, KeyFamily, KeyPair, Mechanism, MechanismImpl, Registry};
+use super::{asn1, info, rng, KeyFamily, KeyPair, Mechanism, MechanismImpl, Registry};
 use crate::attr::{Attributes, Value};
 use crate::error::{Ckr, Result};
 use cryptoki_sys::*;
@@ -163,41 +162,17 @@ fn public_of_key<S: Scheme>(set: &S, key: &Attributes, private: &[u8]) -> Result
     set.public_of_private(private)
 }
 
-/// C_GenerateKeyPair of a composite key type: the parameter set comes from
-/// the public template (the private one may repeat it).
+/// C_GenerateKeyPair of a composite key type.
 fn generate_pair<S: Scheme>(
     m: &Mechanism,
     public: &Attributes,
     private: &Attributes,
 ) -> Result<KeyPair> {
-    no_param(m)?;
-    check_template_key_type(public, S::KEY_TYPE)?;
-    check_template_key_type(private, S::KEY_TYPE)?;
-    let param = public
-        .ulong(CKA_PARAMETER_SET)?
-        .ok_or(Ckr::TEMPLATE_INCOMPLETE)?;
+    let param = seeded::pair_parameter_set(m, public, private, S::KEY_TYPE)?;
     let set = by_param::<S>(param)?;
-    if private
-        .ulong(CKA_PARAMETER_SET)?
-        .is_some_and(|p| p != param)
-    {
-        return Err(Ckr::TEMPLATE_INCONSISTENT);
-    }
-    let (pk, mut sk) = set.generate()?;
-    if !set.pairwise_ok(&pk, &sk) {
-        health::fail(&format!("{} pairwise consistency test", set.name()));
-        return Err(Ckr::GENERAL_ERROR);
-    }
-    let spki = asn1::spki(&set.oid(), &pk)?;
-    let mut pair = KeyPair::default();
-    for half in [&mut pair.public, &mut pair.private] {
-        half.set_ulong(CKA_KEY_TYPE, S::KEY_TYPE);
-        half.set_ulong(CKA_PARAMETER_SET, param);
-        half.set(CKA_PUBLIC_KEY_INFO, spki.clone());
-    }
-    pair.public.set(CKA_VALUE, pk);
-    pair.private.set(CKA_VALUE, std::mem::take(&mut *sk));
-    Ok(pair)
+    let (pk, sk) = set.generate()?;
+    let ok = set.pairwise_ok(&pk, &sk);
+    seeded::new_pair(S::KEY_TYPE, param, (set.name(), &set.oid()), pk, sk, ok)
 }
 
 /// The key-pair generation mechanism of a composite key type.

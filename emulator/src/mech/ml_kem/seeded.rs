@@ -115,44 +115,75 @@ pub(in crate::mech) fn private_key<S: Scheme>(key: &Attributes) -> Result<Privat
     Ok(PrivateKey { set, value, seed })
 }
 
-/// C_GenerateKeyPair: the parameter set comes from the public template (the
-/// private one may repeat it), the seed from the RNG; the pair must pass the
-/// pairwise-consistency test or the module enters its error state.
-pub(in crate::mech) fn generate_pair<S: Scheme>(
+/// The CKA_PARAMETER_SET a key-pair generation asks for: the public
+/// template's (PKCS#11 3.2 puts it there), which the private template may
+/// repeat; both templates may name the key type, which must be `key_type`.
+pub(in crate::mech) fn pair_parameter_set(
     m: &Mechanism,
     public: &Attributes,
     private: &Attributes,
-) -> Result<KeyPair> {
+    key_type: CK_KEY_TYPE,
+) -> Result<CK_ULONG> {
     no_param(m)?;
-    check_template_key_type(public, S::KEY_TYPE)?;
-    check_template_key_type(private, S::KEY_TYPE)?;
+    check_template_key_type(public, key_type)?;
+    check_template_key_type(private, key_type)?;
     let param = public
         .ulong(CKA_PARAMETER_SET)?
         .ok_or(Ckr::TEMPLATE_INCOMPLETE)?;
-    let set: S = by_param(param)?;
     if private
         .ulong(CKA_PARAMETER_SET)?
         .is_some_and(|p| p != param)
     {
         return Err(Ckr::TEMPLATE_INCONSISTENT);
     }
-    let mut seed = Zeroizing::new(vec![0u8; S::SEED_LEN]);
-    rng::fill(&mut seed);
-    let (pk, mut sk) = set.keygen(&seed);
-    if !set.pairwise_ok(&pk, &sk) {
-        health::fail(&format!("{} pairwise consistency test", S::NAME));
+    Ok(param)
+}
+
+/// A new key pair as its mechanism supplies it: CKA_KEY_TYPE,
+/// CKA_PARAMETER_SET and CKA_PUBLIC_KEY_INFO (the SPKI under `oid`) on both
+/// halves, the raw keys as CKA_VALUE. `pairwise_ok` is the result of the
+/// pairwise-consistency test: a pair that failed it is not handed out, and
+/// the module enters its error state.
+pub(in crate::mech) fn new_pair(
+    key_type: CK_KEY_TYPE,
+    param: CK_ULONG,
+    (name, oid): (&str, &ObjectIdentifier),
+    public_key: Vec<u8>,
+    mut private_key: Value,
+    pairwise_ok: bool,
+) -> Result<KeyPair> {
+    if !pairwise_ok {
+        health::fail(&format!("{name} pairwise consistency test"));
         return Err(Ckr::GENERAL_ERROR);
     }
-    let info = asn1::spki(&set.oid(), &pk)?;
+    let info = asn1::spki(oid, &public_key)?;
     let mut pair = KeyPair::default();
     for half in [&mut pair.public, &mut pair.private] {
-        half.set_ulong(CKA_KEY_TYPE, S::KEY_TYPE);
+        half.set_ulong(CKA_KEY_TYPE, key_type);
         half.set_ulong(CKA_PARAMETER_SET, param);
         half.set(CKA_PUBLIC_KEY_INFO, info.clone());
     }
-    pair.public.set(CKA_VALUE, pk);
-    // Moved, not copied: the attribute set's zeroizing storage owns them.
-    pair.private.set(CKA_VALUE, std::mem::take(&mut *sk));
+    pair.public.set(CKA_VALUE, public_key);
+    // Moved, not copied: the attribute set's zeroizing storage owns it.
+    pair.private
+        .set(CKA_VALUE, std::mem::take(&mut *private_key));
+    Ok(pair)
+}
+
+/// C_GenerateKeyPair of a seeded scheme: the seed comes from the RNG and is
+/// kept as CKA_SEED beside the expanded key.
+pub(in crate::mech) fn generate_pair<S: Scheme>(
+    m: &Mechanism,
+    public: &Attributes,
+    private: &Attributes,
+) -> Result<KeyPair> {
+    let param = pair_parameter_set(m, public, private, S::KEY_TYPE)?;
+    let set: S = by_param(param)?;
+    let mut seed = Zeroizing::new(vec![0u8; S::SEED_LEN]);
+    rng::fill(&mut seed);
+    let (pk, sk) = set.keygen(&seed);
+    let ok = set.pairwise_ok(&pk, &sk);
+    let mut pair = new_pair(S::KEY_TYPE, param, (S::NAME, &set.oid()), pk, sk, ok)?;
     pair.private.set(CKA_SEED, std::mem::take(&mut *seed));
     Ok(pair)
 }
