@@ -22,10 +22,8 @@ import ctypes
 import hashlib
 import os
 import sys
-import traceback
 from typing import NamedTuple
 
-import pkcs11
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, hmac, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa, x25519
@@ -48,6 +46,8 @@ from pkcs11 import KDF, MGF, Attribute, KeyType, Mechanism, ObjectClass
 from pkcs11.constants import DEFAULT
 from pkcs11.exceptions import PKCS11Error
 from pkcs11.util import biginteger
+
+from qrc_pkcs11_helpers import Report, describe, expect, fresh_token, functions
 
 SO_PIN = "classic-so-pin-1234"
 USER_PIN = "classic-user-1234"
@@ -150,48 +150,8 @@ READABLE = {Attribute.SENSITIVE: False, Attribute.EXTRACTABLE: True, Attribute.T
 
 MSG = b"classical interop: made on one side, checked on the other"
 
-failures = 0
-
-
-def ok(name):
-    print(f"ok {PREFIX}{name}", flush=True)
-
-
-def fail(name, reason):
-    global failures
-    failures += 1
-    print(f"FAIL {PREFIX}{name}: {reason}", flush=True)
-
-
-def describe(e):
-    return f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
-
-
-def check(name, fn):
-    """Runs fn(); an exception is the check's failure."""
-    check_all(name, [("", fn)])
-
-
-def check_all(name, cases):
-    """Runs every (label, fn) case, so one failure hides no other; the check
-    fails with the label and error of each failing case."""
-    errors = []
-    for label, fn in cases:
-        try:
-            fn()
-        except Exception as e:  # noqa: BLE001 - every error is a finding to report
-            errors.append(f"{label}: {describe(e)}" if label else describe(e))
-            print(f"--- {PREFIX}{name} {label}", file=sys.stderr)
-            traceback.print_exc(file=sys.stderr)
-    if errors:
-        fail(name, "; ".join(errors))
-    else:
-        ok(name)
-
-
-def expect(cond, what):
-    if not cond:
-        raise AssertionError(what)
+report = Report(PREFIX)
+ok, fail, check, check_all = report.ok, report.fail, report.check, report.check_all
 
 
 def pyca_rejects(fn, what):
@@ -422,15 +382,8 @@ class Raw:
     python-pkcs11 loaded (dlopen hands back the same instance) and on its
     session, through the 2.40 function list."""
 
-    class FunctionList(ctypes.Structure):
-        _fields_ = [("version", ctypes.c_ubyte * 2), ("f", ctypes.c_void_p * 68)]
-
     def __init__(self, module, session):
-        lib = ctypes.CDLL(module)
-        flist = ctypes.POINTER(self.FunctionList)()
-        rv = lib.C_GetFunctionList(ctypes.byref(flist))
-        expect(rv == 0, f"C_GetFunctionList: 0x{rv:X}")
-        self.f = flist.contents.f
+        self.f = functions(module)
         self.session = session.handle
 
     def call(self, index, *args):
@@ -508,26 +461,6 @@ class Raw:
         a.pValue = ctypes.addressof(buf)
         self.call(24, CK_ULONG(self.session), CK_ULONG(handle), ctypes.byref(a), CK_ULONG(1))
         return buf.raw[: a.ulValueLen]
-
-
-def init_token(module):
-    """C_InitToken on slot 0 (python-pkcs11 has no InitToken); C_InitPIN
-    follows through python-pkcs11."""
-
-    lib = ctypes.CDLL(module)
-    flist = ctypes.POINTER(Raw.FunctionList)()
-    rv = lib.C_GetFunctionList(ctypes.byref(flist))
-    expect(rv == 0, f"C_GetFunctionList: 0x{rv:X}")
-    f = flist.contents.f
-    ck = ctypes.c_ulong
-    initialize = ctypes.CFUNCTYPE(ck, ctypes.c_void_p)(f[0])
-    finalize = ctypes.CFUNCTYPE(ck, ctypes.c_void_p)(f[1])
-    init_tok = ctypes.CFUNCTYPE(ck, ck, ctypes.c_char_p, ck, ctypes.c_char_p)(f[9])
-    expect(initialize(None) == 0, "C_Initialize")
-    label = LABEL.encode().ljust(32, b" ")
-    rv = init_tok(0, SO_PIN.encode(), len(SO_PIN), label)
-    finalize(None)
-    expect(rv == 0, f"C_InitToken: 0x{rv:X}")
 
 
 # ---------------------------------------------------------------------------
@@ -797,16 +730,22 @@ def rsa_pyca_padding(pss, h):
     return padding.PSS(mgf=padding.MGF1(h), salt_length=h.digest_size)
 
 
+def rsa_inputs(pss, h, prehash):
+    """(pyca padding, pyca data, pyca algorithm, the module's data) of one
+    RSA signature case: MSG itself, or its digest where `prehash` names the
+    hash the module gets a digest of."""
+    pad = rsa_pyca_padding(pss, h)
+    if prehash is None:
+        return pad, MSG, h, MSG
+    data = digest(h, MSG)
+    # CKM_RSA_PKCS signs the DigestInfo; CKM_RSA_PKCS_PSS the digest.
+    module_data = DIGEST_INFO[prehash] + data if pss is None else data
+    return pad, data, Prehashed(h), module_data
+
+
 def rsa_module_signs(priv, pyca_pub, label, mech, pss, h, prehash):
     def run():
-        pad = rsa_pyca_padding(pss, h)
-        if prehash is None:
-            data, alg = MSG, h
-            module_data = MSG
-        else:
-            data, alg = digest(h, MSG), Prehashed(h)
-            # CKM_RSA_PKCS signs the DigestInfo; CKM_RSA_PKCS_PSS the digest.
-            module_data = DIGEST_INFO[prehash] + data if pss is None else data
+        pad, data, alg, module_data = rsa_inputs(pss, h, prehash)
         sig = priv.sign(module_data, mechanism=mech, mechanism_param=pss)
         pyca_pub.verify(sig, data, pad, alg)
         pyca_rejects(lambda: pyca_pub.verify(sig, flip(data), pad, alg), "pyca accepted it on other data")
@@ -816,13 +755,7 @@ def rsa_module_signs(priv, pyca_pub, label, mech, pss, h, prehash):
 
 def rsa_pyca_signs(pyca_priv, pub, label, mech, pss, h, prehash):
     def run():
-        pad = rsa_pyca_padding(pss, h)
-        if prehash is None:
-            data, alg = MSG, h
-            module_data = MSG
-        else:
-            data, alg = digest(h, MSG), Prehashed(h)
-            module_data = DIGEST_INFO[prehash] + data if pss is None else data
+        pad, data, alg, module_data = rsa_inputs(pss, h, prehash)
         sig = pyca_priv.sign(data, pad, alg)
         expect(pub.verify(module_data, sig, mechanism=mech, mechanism_param=pss), "C_Verify rejected pyca's signature")
         expect(
@@ -1567,11 +1500,7 @@ def wrap_checks(session, state):
 
 def main():
     module = sys.argv[1]
-    check("token-init", lambda: init_token(module))
-    lib = pkcs11.lib(module)
-    token = lib.get_token(token_label=LABEL)
-    with token.open(rw=True, so_pin=SO_PIN) as so:
-        so.init_pin(USER_PIN)
+    token = fresh_token(report, "token-init", module, LABEL, SO_PIN, USER_PIN)
     state = {}
     with token.open(rw=True, user_pin=USER_PIN) as session:
         raw = Raw(module, session)
@@ -1586,7 +1515,7 @@ def main():
         for bits in (2048, 3072, 4096):
             rsa_checks(session, bits, state)
         wrap_checks(session, state)
-    return 1 if failures else 0
+    return report.exit_code()
 
 
 if __name__ == "__main__":

@@ -9,14 +9,14 @@ skip NAME: reason) and exits 1 if any check failed.
 import ctypes
 import os
 import sys
-import traceback
 
-import pkcs11
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import mldsa, mlkem
 from pkcs11 import Attribute, KeyType, Mechanism, ObjectClass
 from pkcs11.attributes import AttributeMapper
+
+from qrc_pkcs11_helpers import Report, expect, fresh_token
 
 SO_PIN = "pyca-so-pin-1234"
 USER_PIN = "pyca-user-1234"
@@ -30,36 +30,8 @@ CKH_DETERMINISTIC_REQUIRED = 2
 MLDSA_SETS = {"44": 1, "65": 2, "87": 3}
 MLKEM_SETS = {"512": 1, "768": 2, "1024": 3}
 
-failures = 0
-
-
-def ok(name):
-    print(f"ok {name}", flush=True)
-
-
-def fail(name, reason):
-    global failures
-    failures += 1
-    print(f"FAIL {name}: {reason}", flush=True)
-
-
-def skip(name, reason):
-    print(f"skip {name}: {reason}", flush=True)
-
-
-def check(name, fn):
-    """Runs fn(); an exception is the check's failure."""
-    try:
-        fn()
-        ok(name)
-    except Exception as e:  # noqa: BLE001 - every error is a finding to report
-        fail(name, f"{type(e).__name__}: {e}")
-        traceback.print_exc(file=sys.stderr)
-
-
-def expect(cond, what):
-    if not cond:
-        raise AssertionError(what)
+report = Report()
+ok, fail, skip, check = report.ok, report.fail, report.skip, report.check
 
 
 class SignContext(ctypes.Structure):
@@ -80,32 +52,6 @@ class ContextParam:
         self.buf = ctypes.create_string_buffer(context, len(context))
         ptr = ctypes.addressof(self.buf) if context else None
         self.raw = bytes(SignContext(hedge, ptr, len(context)))
-
-
-def init_token(module):
-    """C_InitToken on slot 0 through the raw 2.40 function list (python-pkcs11
-    has no InitToken); C_InitPIN follows through python-pkcs11."""
-
-    class Version(ctypes.Structure):
-        _fields_ = [("major", ctypes.c_ubyte), ("minor", ctypes.c_ubyte)]
-
-    class FunctionList(ctypes.Structure):
-        _fields_ = [("version", Version), ("f", ctypes.c_void_p * 68)]
-
-    lib = ctypes.CDLL(module)
-    flist = ctypes.POINTER(FunctionList)()
-    rv = lib.C_GetFunctionList(ctypes.byref(flist))
-    expect(rv == 0, f"C_GetFunctionList: 0x{rv:X}")
-    f = flist.contents.f
-    ck = ctypes.c_ulong
-    initialize = ctypes.CFUNCTYPE(ck, ctypes.c_void_p)(f[0])
-    finalize = ctypes.CFUNCTYPE(ck, ctypes.c_void_p)(f[1])
-    init_tok = ctypes.CFUNCTYPE(ck, ck, ctypes.c_char_p, ck, ctypes.c_char_p)(f[9])
-    expect(initialize(None) == 0, "C_Initialize")
-    label = LABEL.encode().ljust(32, b" ")
-    rv = init_tok(0, SO_PIN.encode(), len(SO_PIN), label)
-    finalize(None)
-    expect(rv == 0, f"C_InitToken: 0x{rv:X}")
 
 
 def pyca_class(kind, size, half):
@@ -272,11 +218,7 @@ def mlkem_checks(session, size, ps):
 
 def main():
     module = sys.argv[1]
-    check("pyca-token-init", lambda: init_token(module))
-    lib = pkcs11.lib(module)
-    token = lib.get_token(token_label=LABEL)
-    with token.open(rw=True, so_pin=SO_PIN) as so:
-        so.init_pin(USER_PIN)
+    token = fresh_token(report, "pyca-token-init", module, LABEL, SO_PIN, USER_PIN)
     # python-pkcs11 names no CKA_PUBLIC_KEY_INFO: read it as bytes.
     mapper = AttributeMapper()
     mapper.register_handler(CKA_PUBLIC_KEY_INFO, bytes, bytes)
@@ -285,7 +227,7 @@ def main():
             mldsa_checks(session, size, ps)
         for size, ps in MLKEM_SETS.items():
             mlkem_checks(session, size, ps)
-    return 1 if failures else 0
+    return report.exit_code()
 
 
 if __name__ == "__main__":

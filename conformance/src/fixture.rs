@@ -5,12 +5,15 @@
 //! overlap: [`Exclusive`] holds a process-wide lock for the whole test and
 //! points `QRC_PKCS11_STORE` at a new temporary directory.
 
-use crate::check::{expect_ok, rv_name, rv_of};
+use crate::call;
+use crate::check::{expect_ok, expect_rv, rv_name, rv_of};
 use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
 use cryptoki::session::{Session, UserType};
 use cryptoki::slot::Slot;
 use cryptoki::types::AuthPin;
-use cryptoki_sys::{CKR_OK, CKR_USER_ALREADY_LOGGED_IN};
+use cryptoki_sys::{
+    CKR_OK, CKR_USER_ALREADY_LOGGED_IN, CK_FLAGS, CK_MECHANISM_INFO, CK_MECHANISM_TYPE, CK_ULONG,
+};
 use std::path::Path;
 use std::ptr;
 use std::sync::{Mutex, MutexGuard};
@@ -217,6 +220,32 @@ impl Fixture {
             "C_Login(SO)",
         );
         s
+    }
+
+    /// C_GetMechanismInfo of `m` on slot 0 succeeds with exactly `flags`
+    /// and the (min, max) key sizes `sizes`.
+    pub fn expect_mechanism_info(
+        &self,
+        m: CK_MECHANISM_TYPE,
+        flags: CK_FLAGS,
+        sizes: (CK_ULONG, CK_ULONG),
+    ) {
+        let mut info = CK_MECHANISM_INFO {
+            ulMinKeySize: 0,
+            ulMaxKeySize: 0,
+            flags: 0,
+        };
+        expect_rv(
+            call!(C_GetMechanismInfo(self.slot.id(), m, &mut info)),
+            CKR_OK,
+            &format!("C_GetMechanismInfo(0x{m:X})"),
+        );
+        assert_eq!(info.flags, flags, "0x{m:X}: flags");
+        assert_eq!(
+            (info.ulMinKeySize, info.ulMaxKeySize),
+            sizes,
+            "0x{m:X}: sizes"
+        );
     }
 
     /// `C_Finalize`, keeping the store for [`Fixture::reinitialize`].

@@ -817,40 +817,6 @@ fn functions_not_offered_say_so_even_with_null_pointers() {
             "C_LoginUser",
             call!(C_LoginUser(h, CKU_USER, NUL, 0, NUL, 0)),
         ),
-        (
-            "C_MessageEncryptInit",
-            call!(C_MessageEncryptInit(h, nul(), key)),
-        ),
-        (
-            "C_EncryptMessage",
-            call!(C_EncryptMessage(h, v, 0, NUL, 0, NUL, 0, NUL, nul())),
-        ),
-        (
-            "C_EncryptMessageBegin",
-            call!(C_EncryptMessageBegin(h, v, 0, NUL, 0)),
-        ),
-        (
-            "C_EncryptMessageNext",
-            call!(C_EncryptMessageNext(h, v, 0, NUL, 0, NUL, nul(), 0)),
-        ),
-        ("C_MessageEncryptFinal", call!(C_MessageEncryptFinal(h))),
-        (
-            "C_MessageDecryptInit",
-            call!(C_MessageDecryptInit(h, nul(), key)),
-        ),
-        (
-            "C_DecryptMessage",
-            call!(C_DecryptMessage(h, v, 0, NUL, 0, NUL, 0, NUL, nul())),
-        ),
-        (
-            "C_DecryptMessageBegin",
-            call!(C_DecryptMessageBegin(h, v, 0, NUL, 0)),
-        ),
-        (
-            "C_DecryptMessageNext",
-            call!(C_DecryptMessageNext(h, v, 0, NUL, 0, NUL, nul(), 0)),
-        ),
-        ("C_MessageDecryptFinal", call!(C_MessageDecryptFinal(h))),
         ("C_MessageSignInit", call!(C_MessageSignInit(h, nul(), key))),
         (
             "C_SignMessage",
@@ -928,6 +894,83 @@ fn functions_not_offered_say_so_even_with_null_pointers() {
         call!(C_CancelFunction(h)),
         CKR_FUNCTION_NOT_PARALLEL,
         "C_CancelFunction",
+    );
+    c.finish();
+}
+
+/// The message-based encryption functions (CKM_AES_GCM): a NULL mechanism
+/// ends the process (CKR_OK), a NULL parameter or length pointer is
+/// CKR_ARGUMENTS_BAD, and a failed C_*MessageNext leaves the process usable.
+#[test]
+fn message_encryption_rejects_null() {
+    let mut c = Checks::new();
+    let st = setup();
+    let (h, key) = (st.h, st.aes);
+    let v: *mut c_void = ptr::null_mut();
+    c.rv(
+        call!(C_MessageEncryptInit(h, nul(), key)),
+        CKR_OK,
+        "C_MessageEncryptInit(NULL)",
+    );
+    c.rv(
+        call!(C_MessageDecryptInit(h, nul(), key)),
+        CKR_OK,
+        "C_MessageDecryptInit(NULL)",
+    );
+    c.rv(
+        call!(C_MessageEncryptInit(h, Mech::new(CKM_AES_GCM).ptr(), key)),
+        CKR_OK,
+        "C_MessageEncryptInit",
+    );
+    c.rv(
+        call!(C_MessageDecryptInit(h, Mech::new(CKM_AES_GCM).ptr(), key)),
+        CKR_OK,
+        "C_MessageDecryptInit",
+    );
+    c.rv(
+        call!(C_EncryptMessage(h, v, 0, NUL, 0, NUL, 0, NUL, nul())),
+        BAD,
+        "C_EncryptMessage(NULL)",
+    );
+    c.rv(
+        call!(C_EncryptMessageBegin(h, v, 0, NUL, 0)),
+        BAD,
+        "C_EncryptMessageBegin(NULL)",
+    );
+    c.rv(
+        call!(C_EncryptMessageNext(h, v, 0, NUL, 0, NUL, nul(), 0)),
+        BAD,
+        "C_EncryptMessageNext(NULL)",
+    );
+    c.rv(
+        call!(C_DecryptMessage(h, v, 0, NUL, 0, NUL, 0, NUL, nul())),
+        BAD,
+        "C_DecryptMessage(NULL)",
+    );
+    c.rv(
+        call!(C_DecryptMessageBegin(h, v, 0, NUL, 0)),
+        BAD,
+        "C_DecryptMessageBegin(NULL)",
+    );
+    c.rv(
+        call!(C_DecryptMessageNext(h, v, 0, NUL, 0, NUL, nul(), 0)),
+        BAD,
+        "C_DecryptMessageNext(NULL)",
+    );
+    c.rv(
+        call!(C_MessageEncryptFinal(h)),
+        CKR_OK,
+        "C_MessageEncryptFinal",
+    );
+    c.rv(
+        call!(C_MessageDecryptFinal(h)),
+        CKR_OK,
+        "C_MessageDecryptFinal",
+    );
+    c.rv(
+        call!(C_MessageEncryptFinal(h)),
+        CKR_OPERATION_NOT_INITIALIZED,
+        "C_MessageEncryptFinal again",
     );
     c.finish();
 }

@@ -3,6 +3,7 @@
 //! these calls and nothing else; everything here is safe code.
 
 use crate::info;
+use crate::message::{start_message, MessageOp, MessageParams};
 use crate::module::{self, module, SharedSession};
 use crate::operation::{feed, finish, produce, start, SignatureCheck, Step};
 use crate::output::Output;
@@ -182,6 +183,12 @@ pub fn session_cancel(h: CK_SESSION_HANDLE, flags: CK_FLAGS) -> Result<()> {
     }
     if flags & CKF_FIND_OBJECTS != 0 {
         ops.find = None;
+    }
+    if flags & CKF_MESSAGE_ENCRYPT != 0 {
+        ops.message_encrypt = None;
+    }
+    if flags & CKF_MESSAGE_DECRYPT != 0 {
+        ops.message_decrypt = None;
     }
     Ok(())
 }
@@ -374,6 +381,116 @@ pub fn decrypt_final(h: CK_SESSION_HANDLE, out: &mut Output) -> Result<()> {
     let s = session(h)?;
     let mut ops = s.ops()?;
     produce(&mut ops.decrypt, Step::Final, &[], out, |c, _| c.finish())
+}
+
+// Message-based encryption and decryption (PKCS#11 3.0, CKM_AES_GCM).
+
+/// The session's message-based process of one direction, given to `f`.
+fn with_message<R>(
+    h: CK_SESSION_HANDLE,
+    encrypt: bool,
+    f: impl FnOnce(&mut MessageOp, &dyn Fn(&mut [u8])) -> Result<R>,
+) -> Result<R> {
+    let s = session(h)?;
+    let mut ops = s.ops()?;
+    let slot = if encrypt {
+        &mut ops.message_encrypt
+    } else {
+        &mut ops.message_decrypt
+    };
+    let op = slot.as_mut().ok_or(Ckr::OPERATION_NOT_INITIALIZED)?;
+    let token = s.token.clone();
+    f(op, &move |buf: &mut [u8]| token.generate_random(buf))
+}
+
+/// C_MessageEncryptInit / C_MessageDecryptInit; no mechanism (NULL) ends
+/// the process, and any message in progress.
+pub fn message_init(
+    h: CK_SESSION_HANDLE,
+    encrypt: bool,
+    m: Option<&Mechanism>,
+    key: CK_OBJECT_HANDLE,
+) -> Result<()> {
+    let s = session(h)?;
+    let mut ops = s.ops()?;
+    let slot = if encrypt {
+        &mut ops.message_encrypt
+    } else {
+        &mut ops.message_decrypt
+    };
+    let Some(m) = m else {
+        *slot = None;
+        return Ok(());
+    };
+    if slot.is_some() {
+        return Err(Ckr::OPERATION_ACTIVE);
+    }
+    let usage = if encrypt {
+        Usage::Encrypt
+    } else {
+        Usage::Decrypt
+    };
+    let op = s
+        .token
+        .message_cipher(m, key, usage)
+        .map(|k| MessageOp::new(k, encrypt));
+    start_message(slot, op)
+}
+
+/// C_EncryptMessage / C_DecryptMessage.
+pub fn message(
+    h: CK_SESSION_HANDLE,
+    encrypt: bool,
+    p: &mut MessageParams,
+    aad: &[u8],
+    data: &[u8],
+    out: &mut Output,
+) -> Result<()> {
+    with_message(h, encrypt, |op, random| {
+        op.single(p, aad, data, out, random)
+    })
+}
+
+/// C_EncryptMessageBegin / C_DecryptMessageBegin.
+pub fn message_begin(
+    h: CK_SESSION_HANDLE,
+    encrypt: bool,
+    p: &mut MessageParams,
+    aad: &[u8],
+) -> Result<()> {
+    with_message(h, encrypt, |op, random| op.begin(p, aad, random))
+}
+
+/// C_EncryptMessageNext / C_DecryptMessageNext.
+pub fn message_next(
+    h: CK_SESSION_HANDLE,
+    encrypt: bool,
+    p: &mut MessageParams,
+    data: &[u8],
+    out: &mut Output,
+    end: bool,
+) -> Result<()> {
+    with_message(h, encrypt, |op, _| op.next(p, data, out, end))
+}
+
+/// End the message in progress after a failed C_*MessageNext.
+pub fn message_abort(h: CK_SESSION_HANDLE, encrypt: bool) -> Result<()> {
+    with_message(h, encrypt, |op, _| {
+        op.abort();
+        Ok(())
+    })
+}
+
+/// C_MessageEncryptFinal / C_MessageDecryptFinal: end the process.
+pub fn message_final(h: CK_SESSION_HANDLE, encrypt: bool) -> Result<()> {
+    let s = session(h)?;
+    let mut ops = s.ops()?;
+    let slot = if encrypt {
+        &mut ops.message_encrypt
+    } else {
+        &mut ops.message_decrypt
+    };
+    slot.take().map(drop).ok_or(Ckr::OPERATION_NOT_INITIALIZED)
 }
 
 // Digests.

@@ -10,6 +10,7 @@ pub mod api;
 pub mod backend;
 mod info;
 mod logger;
+pub mod message;
 pub mod module;
 pub mod operation;
 pub mod output;

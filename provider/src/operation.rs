@@ -3,6 +3,7 @@
 //! length query or a short buffer keeps it alive and keeps the computed output
 //! for the repeated call, so no work is lost or done twice.
 
+use crate::message::MessageOp;
 use crate::output::Output;
 use qrc_emulator::mech::{Cipher, Digest, Signer, Verifier};
 use qrc_emulator::{Ckr, Result, Value};
@@ -52,6 +53,10 @@ pub struct Operations {
     pub sign: Option<Active<Box<dyn Signer>>>,
     pub verify: Option<Active<Box<dyn Verifier>>>,
     pub verify_signature: Option<Active<SignatureCheck>>,
+    /// C_MessageEncryptInit … C_MessageEncryptFinal.
+    pub message_encrypt: Option<MessageOp>,
+    /// C_MessageDecryptInit … C_MessageDecryptFinal.
+    pub message_decrypt: Option<MessageOp>,
 }
 
 /// Begin an operation in an empty slot.

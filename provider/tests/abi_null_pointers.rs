@@ -287,9 +287,9 @@ fn run_all(f: &CK_FUNCTION_LIST_3_2) -> Vec<Case> {
             not_supported,
             f.C_LoginUser(S, CKU_USER, null_mut(), 4, null_mut(), 4)
         ),
-        case!(not_supported, f.C_MessageEncryptInit(S, null_mut(), O)),
+        case!(Api, f.C_MessageEncryptInit(S, null_mut(), O)),
         case!(
-            not_supported,
+            Bad,
             f.C_EncryptMessage(
                 S,
                 null_mut(),
@@ -303,17 +303,17 @@ fn run_all(f: &CK_FUNCTION_LIST_3_2) -> Vec<Case> {
             )
         ),
         case!(
-            not_supported,
+            Bad,
             f.C_EncryptMessageBegin(S, null_mut(), 4, null_mut(), 4)
         ),
         case!(
-            not_supported,
+            Bad,
             f.C_EncryptMessageNext(S, null_mut(), 4, null_mut(), 4, null_mut(), null_mut(), 0)
         ),
-        case!(not_supported, f.C_MessageEncryptFinal(S)),
-        case!(not_supported, f.C_MessageDecryptInit(S, null_mut(), O)),
+        case!(Api, f.C_MessageEncryptFinal(S)),
+        case!(Api, f.C_MessageDecryptInit(S, null_mut(), O)),
         case!(
-            not_supported,
+            Bad,
             f.C_DecryptMessage(
                 S,
                 null_mut(),
@@ -327,14 +327,14 @@ fn run_all(f: &CK_FUNCTION_LIST_3_2) -> Vec<Case> {
             )
         ),
         case!(
-            not_supported,
+            Bad,
             f.C_DecryptMessageBegin(S, null_mut(), 4, null_mut(), 4)
         ),
         case!(
-            not_supported,
+            Bad,
             f.C_DecryptMessageNext(S, null_mut(), 4, null_mut(), 4, null_mut(), null_mut(), 0)
         ),
-        case!(not_supported, f.C_MessageDecryptFinal(S)),
+        case!(Api, f.C_MessageDecryptFinal(S)),
         case!(not_supported, f.C_MessageSignInit(S, null_mut(), O)),
         case!(
             not_supported,

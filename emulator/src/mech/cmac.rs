@@ -4,15 +4,15 @@
 //! same function is the AES-CMAC PRF of the SP 800-108 KDFs ([`aes_cmac`]).
 
 use super::aes::{aes_key, KEY_SIZES};
-use super::secret::no_param;
-use super::{info, MechParam, Mechanism, MechanismImpl, Registry, Signer, Verifier};
+use super::mac::{register_pair, MacFamily, MacState};
+use super::Registry;
 use crate::attr::Attributes;
 use crate::error::{Ckr, Result};
 use aes::{Aes128, Aes192, Aes256};
 use cmac::digest::KeyInit;
 use cmac::{Cmac, Mac};
 use cryptoki_sys::*;
-use subtle::ConstantTimeEq;
+use std::ops::RangeInclusive;
 
 /// The CMAC tag length: one AES block.
 pub(crate) const TAG_LEN: usize = 16;
@@ -40,15 +40,15 @@ impl AesCmac {
 
     fn update(&mut self, data: &[u8]) {
         match self {
-            AesCmac::A128(m) => m.update(data),
-            AesCmac::A192(m) => m.update(data),
-            AesCmac::A256(m) => m.update(data),
+            AesCmac::A128(m) => Mac::update(m, data),
+            AesCmac::A192(m) => Mac::update(m, data),
+            AesCmac::A256(m) => Mac::update(m, data),
         }
     }
 
     /// The full tag of everything so far; a copy is finished, so the state
-    /// stays usable (the operation layer may ask twice: length, then value).
-    fn tag(&self) -> [u8; TAG_LEN] {
+    /// stays usable.
+    fn full_tag(&self) -> [u8; TAG_LEN] {
         match self.clone() {
             AesCmac::A128(m) => m.finalize().into_bytes().into(),
             AesCmac::A192(m) => m.finalize().into_bytes().into(),
@@ -64,109 +64,49 @@ pub(in crate::mech) fn aes_cmac(key: &[u8], parts: &[&[u8]]) -> Result<[u8; TAG_
     for part in parts {
         mac.update(part);
     }
-    Ok(mac.tag())
+    Ok(mac.full_tag())
 }
 
-/// CKM_AES_CMAC or CKM_AES_CMAC_GENERAL.
-struct CmacMech {
-    ty: CK_MECHANISM_TYPE,
-    name: &'static str,
-    general: bool,
-}
-
-impl CmacMech {
-    /// The keyed state and the tag length the mechanism asks for.
-    fn start(&self, m: &Mechanism, key: &Attributes) -> Result<CmacOp> {
-        let len = if self.general {
-            match m.param {
-                MechParam::Ulong(n) if (1..=TAG_LEN as CK_ULONG).contains(&n) => n as usize,
-                _ => return Err(Ckr::MECHANISM_PARAM_INVALID),
-            }
-        } else {
-            no_param(m)?;
-            TAG_LEN
-        };
-        Ok(CmacOp {
-            mac: AesCmac::new(aes_key(key)?)?,
-            len,
-        })
+impl MacState for AesCmac {
+    fn update(&mut self, data: &[u8]) {
+        AesCmac::update(self, data);
+    }
+    fn tag(&self) -> Vec<u8> {
+        self.full_tag().to_vec()
     }
 }
 
-impl MechanismImpl for CmacMech {
-    fn ty(&self) -> CK_MECHANISM_TYPE {
-        self.ty
-    }
-    fn name(&self) -> &'static str {
-        self.name
-    }
-    fn info(&self) -> CK_MECHANISM_INFO {
-        info(
-            *KEY_SIZES.start() as CK_ULONG,
-            *KEY_SIZES.end() as CK_ULONG,
-            CKF_SIGN | CKF_VERIFY,
-        )
-    }
-    fn sign(&self, m: &Mechanism, key: &Attributes) -> Result<Box<dyn Signer>> {
-        Ok(Box::new(self.start(m, key)?))
-    }
-    fn verify(&self, m: &Mechanism, key: &Attributes) -> Result<Box<dyn Verifier>> {
-        Ok(Box::new(self.start(m, key)?))
-    }
-}
+/// AES-CMAC under an AES key object.
+#[derive(Clone, Copy)]
+struct CmacFamily;
 
-/// A running CMAC signature or verification.
-struct CmacOp {
-    mac: AesCmac,
-    len: usize,
-}
-
-impl Signer for CmacOp {
-    fn update(&mut self, data: &[u8]) -> Result<()> {
-        self.mac.update(data);
-        Ok(())
+impl MacFamily for CmacFamily {
+    fn key_sizes(&self) -> RangeInclusive<usize> {
+        KEY_SIZES
     }
-    fn finish(&mut self) -> Result<Vec<u8>> {
-        Ok(self.mac.tag()[..self.len].to_vec())
+    fn full_len(&self) -> usize {
+        TAG_LEN
     }
-}
-
-impl Verifier for CmacOp {
-    fn update(&mut self, data: &[u8]) -> Result<()> {
-        self.mac.update(data);
-        Ok(())
-    }
-    fn finish(&mut self, signature: &[u8]) -> Result<()> {
-        if signature.len() != self.len {
-            return Err(Ckr::SIGNATURE_LEN_RANGE);
-        }
-        if bool::from(self.mac.tag()[..self.len].ct_eq(signature)) {
-            Ok(())
-        } else {
-            Err(Ckr::SIGNATURE_INVALID)
-        }
+    fn start(&self, key: &Attributes) -> Result<Box<dyn MacState>> {
+        Ok(Box::new(AesCmac::new(aes_key(key)?)?))
     }
 }
 
 pub(crate) fn register(r: &mut Registry) {
-    r.add(CmacMech {
-        ty: CKM_AES_CMAC,
-        name: "CKM_AES_CMAC",
-        general: false,
-    });
-    r.add(CmacMech {
-        ty: CKM_AES_CMAC_GENERAL,
-        name: "CKM_AES_CMAC_GENERAL",
-        general: true,
-    });
+    register_pair(
+        r,
+        (CKM_AES_CMAC, "CKM_AES_CMAC"),
+        (CKM_AES_CMAC_GENERAL, "CKM_AES_CMAC_GENERAL"),
+        CmacFamily,
+    );
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::mech::hmac::tests::{sign, verify};
-    use crate::mech::registry;
     use crate::mech::secret::test_keys::{aes, key};
+    use crate::mech::{registry, MechParam};
 
     /// NIST SP 800-38B appendix D (the CMAC examples of the NIST "Recommendation
     /// for Block Cipher Modes of Operation" example values), for AES-128

@@ -1,156 +1,55 @@
 //! HMAC with SHA-1, SHA-2 and SHA-3, full length and `_GENERAL` (truncated to
 //! the length in CK_MAC_GENERAL_PARAMS).
 
-use super::secret::{no_param, secret_key};
-use super::{info, MechParam, Mechanism, MechanismImpl, Registry, Signer, Verifier};
+use super::mac::{keyed, register_pair, MacFamily, MacState};
+use super::secret::secret_key;
+use super::Registry;
 use crate::attr::Attributes;
-use crate::error::{Ckr, Result};
+use crate::error::Result;
 use cryptoki_sys::*;
 use hmac::digest::{KeyInit, OutputSizeUser};
 use hmac::{Hmac, Mac};
 use std::ops::RangeInclusive;
-use subtle::ConstantTimeEq;
 
 /// HMAC key lengths in bytes; the same bound as generic secret key generation.
 const KEY_SIZES: RangeInclusive<usize> = 1..=512;
 
-/// A keyed MAC in progress; `tag` returns the full-length tag.
-trait MacState: Send {
-    fn update(&mut self, data: &[u8]);
-    fn tag(&mut self) -> Vec<u8>;
-}
-
-impl<M: Mac + Clone + Send> MacState for M {
-    fn update(&mut self, data: &[u8]) {
-        Mac::update(self, data);
-    }
-    fn tag(&mut self) -> Vec<u8> {
-        // hmac offers reset only behind a feature; finishing a copy is as good.
-        self.clone().finalize().into_bytes().to_vec()
-    }
-}
-
-type NewMac = fn(&[u8]) -> Result<Box<dyn MacState>>;
-
-fn new_mac<M: Mac + KeyInit + Clone + Send + 'static>(key: &[u8]) -> Result<Box<dyn MacState>> {
-    let mac = <M as KeyInit>::new_from_slice(key).map_err(|_| Ckr::KEY_SIZE_RANGE)?;
-    Ok(Box::new(mac))
-}
-
-/// One HMAC mechanism.
-struct HmacMech {
-    ty: CK_MECHANISM_TYPE,
-    name: &'static str,
+/// The HMAC of one hash.
+#[derive(Clone, Copy)]
+struct HmacFamily {
     /// The CKK_SHA*_HMAC key type that belongs to this hash.
     key_type: CK_KEY_TYPE,
     /// Full tag length in bytes.
     full_len: usize,
-    general: bool,
-    new: NewMac,
+    new: fn(&[u8]) -> Result<Box<dyn MacState>>,
 }
 
-impl HmacMech {
-    /// The keyed state and the output length the mechanism asks for.
-    fn start(&self, m: &Mechanism, key: &Attributes) -> Result<(Box<dyn MacState>, usize)> {
-        let len = if self.general {
-            match m.param {
-                MechParam::Ulong(n) if (1..=self.full_len as CK_ULONG).contains(&n) => n as usize,
-                _ => return Err(Ckr::MECHANISM_PARAM_INVALID),
-            }
-        } else {
-            no_param(m)?;
-            self.full_len
-        };
+impl MacFamily for HmacFamily {
+    fn key_sizes(&self) -> RangeInclusive<usize> {
+        KEY_SIZES
+    }
+    fn full_len(&self) -> usize {
+        self.full_len
+    }
+    fn start(&self, key: &Attributes) -> Result<Box<dyn MacState>> {
         let value = secret_key(key, &[CKK_GENERIC_SECRET, self.key_type], KEY_SIZES)?;
-        Ok(((self.new)(value)?, len))
-    }
-}
-
-impl MechanismImpl for HmacMech {
-    fn ty(&self) -> CK_MECHANISM_TYPE {
-        self.ty
-    }
-    fn name(&self) -> &'static str {
-        self.name
-    }
-    fn info(&self) -> CK_MECHANISM_INFO {
-        info(
-            *KEY_SIZES.start() as CK_ULONG,
-            *KEY_SIZES.end() as CK_ULONG,
-            CKF_SIGN | CKF_VERIFY,
-        )
-    }
-    fn sign(&self, m: &Mechanism, key: &Attributes) -> Result<Box<dyn Signer>> {
-        let (mac, len) = self.start(m, key)?;
-        Ok(Box::new(HmacOp { mac, len }))
-    }
-    fn verify(&self, m: &Mechanism, key: &Attributes) -> Result<Box<dyn Verifier>> {
-        let (mac, len) = self.start(m, key)?;
-        Ok(Box::new(HmacOp { mac, len }))
-    }
-}
-
-/// A running HMAC signature or verification.
-struct HmacOp {
-    mac: Box<dyn MacState>,
-    len: usize,
-}
-
-impl Signer for HmacOp {
-    fn update(&mut self, data: &[u8]) -> Result<()> {
-        self.mac.update(data);
-        Ok(())
-    }
-    fn finish(&mut self) -> Result<Vec<u8>> {
-        let mut tag = self.mac.tag();
-        tag.truncate(self.len);
-        Ok(tag)
-    }
-}
-
-impl Verifier for HmacOp {
-    fn update(&mut self, data: &[u8]) -> Result<()> {
-        self.mac.update(data);
-        Ok(())
-    }
-    fn finish(&mut self, signature: &[u8]) -> Result<()> {
-        if signature.len() != self.len {
-            return Err(Ckr::SIGNATURE_LEN_RANGE);
-        }
-        let tag = self.mac.tag();
-        if bool::from(tag[..self.len].ct_eq(signature)) {
-            Ok(())
-        } else {
-            Err(Ckr::SIGNATURE_INVALID)
-        }
+        (self.new)(value)
     }
 }
 
 /// Register the full-length and the general mechanism of one hash.
 fn add<M: Mac + KeyInit + Clone + Send + 'static>(
     r: &mut Registry,
-    (ty, name): (CK_MECHANISM_TYPE, &'static str),
-    (general_ty, general_name): (CK_MECHANISM_TYPE, &'static str),
+    full: (CK_MECHANISM_TYPE, &'static str),
+    general: (CK_MECHANISM_TYPE, &'static str),
     key_type: CK_KEY_TYPE,
 ) {
-    let full_len = <M as OutputSizeUser>::output_size();
-    let new = new_mac::<M> as NewMac;
-    r.add(HmacMech {
-        ty,
-        name,
+    let family = HmacFamily {
         key_type,
-        full_len,
-        general: false,
-        new,
-    });
-    r.add(HmacMech {
-        ty: general_ty,
-        name: general_name,
-        key_type,
-        full_len,
-        general: true,
-        new,
-    });
+        full_len: <M as OutputSizeUser>::output_size(),
+        new: keyed::<M>,
+    };
+    register_pair(r, full, general, family);
 }
 
 pub(crate) fn register(r: &mut Registry) {
@@ -215,8 +114,9 @@ pub(crate) fn register(r: &mut Registry) {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::mech::registry;
+    use crate::error::Ckr;
     use crate::mech::secret::test_keys::key;
+    use crate::mech::{registry, MechParam, Mechanism};
 
     /// Sign through the registry, the data in chunks of `chunk` bytes.
     pub(crate) fn sign(

@@ -23,6 +23,7 @@ pub mod health;
 mod hmac;
 mod kdf;
 mod key_wrap;
+mod mac;
 mod ml_dsa;
 mod ml_kem;
 mod prehash;
@@ -37,6 +38,7 @@ mod test_vectors;
 #[cfg(test)]
 mod wycheproof;
 
+pub use aes_gcm::GcmMessageKey;
 pub use self_test::self_test;
 
 /// A mechanism as the caller asked for it: its type and its parameter, already
@@ -567,9 +569,10 @@ mod tests {
         let table = registry().markdown_table();
         assert!(table.starts_with("| Mechanism | Value | Functions | Key sizes |\n|---|"));
         assert_eq!(table.lines().count(), registry().types().len() + 2);
-        assert!(
-            table.contains("| CKM_AES_GCM | 0x00001087 | Encrypt, Decrypt, Wrap, Unwrap | 16–32 |")
-        );
+        assert!(table.contains(
+            "| CKM_AES_GCM | 0x00001087 | Encrypt, Decrypt, Wrap, Unwrap, MessageEncrypt, \
+             MessageDecrypt | 16–32 |"
+        ));
         assert!(table.contains("| CKM_SHA256 | 0x00000250 | Digest | — |"));
         assert!(table.contains("| CKM_SHA256_HMAC | 0x00000251 | Sign, Verify | 1–512 |"));
     }

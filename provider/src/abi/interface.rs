@@ -8,6 +8,7 @@ use super::crypto::*;
 use super::general::*;
 use super::guard;
 use super::keys::*;
+use super::message::*;
 use super::objects::*;
 use super::session::*;
 use super::sign::*;

@@ -15,7 +15,7 @@
 //!
 //! Entry points by area: [`general`] (library, slots, tokens, PINs),
 //! [`session`] (sessions, login), [`objects`], [`crypto`] (encrypt, decrypt,
-//! digest), [`sign`] (sign, verify, verify-signature), [`keys`] (key
+//! digest), [`message`] (message-based encryption), [`sign`] (sign, verify, verify-signature), [`keys`] (key
 //! management, random numbers), [`unsupported`] (what the module does not
 //! offer).
 #![warn(unsafe_op_in_unsafe_fn)]
@@ -29,6 +29,7 @@ mod general;
 mod interface;
 mod keys;
 mod mechanism;
+mod message;
 mod objects;
 mod session;
 mod sign;

@@ -3,7 +3,9 @@
 use super::Token;
 use cryptoki_sys::*;
 use qrc_emulator::config::{Config, TokenConfig};
-use qrc_emulator::mech::{registry, rng, Cipher, Digest, Mechanism, Signer, Verifier};
+use qrc_emulator::mech::{
+    registry, rng, Cipher, Digest, GcmMessageKey, Mechanism, Signer, Verifier,
+};
 use qrc_emulator::store::Who;
 use qrc_emulator::token::{Access, AttrRead, TokenStatus, Usage};
 use qrc_emulator::{Attributes, Result, SoftToken, Value};
@@ -92,6 +94,14 @@ impl Token for SoftToken {
         usage: Usage,
     ) -> Result<Box<dyn Cipher>> {
         SoftToken::cipher(self, m, key, usage)
+    }
+    fn message_cipher(
+        &self,
+        m: &Mechanism,
+        key: CK_OBJECT_HANDLE,
+        usage: Usage,
+    ) -> Result<GcmMessageKey> {
+        SoftToken::message_cipher(self, m, key, usage)
     }
     fn signer(&self, m: &Mechanism, key: CK_OBJECT_HANDLE) -> Result<Box<dyn Signer>> {
         SoftToken::signer(self, m, key)

@@ -5,6 +5,7 @@
 //! bytes (`simple`), and the X9.63 KDF that CKM_ECDH1_DERIVE applies to its
 //! secret.
 
+mod derived;
 mod hkdf;
 mod simple;
 mod sp800_108;

@@ -40,6 +40,7 @@
 //! (CKA_ALLOWED_MECHANISMS). PKCS#11 does not say so; the module asks it
 //! because the key's value ends up in a new key.
 
+use super::derived::{derive_one, secret_template, with_value};
 use super::output_len;
 use crate::attr::{Attributes, Value};
 use crate::error::{Ckr, Result};
@@ -254,8 +255,7 @@ impl MechanismImpl for Simple {
         base: &Attributes,
         template: &Attributes,
     ) -> Result<Attributes> {
-        let mut keys = self.derive_keys(m, base, &[], std::slice::from_ref(template))?;
-        Ok(keys.remove(0))
+        derive_one(self, m, base, template)
     }
 
     fn derive_keys(
@@ -268,12 +268,7 @@ impl MechanismImpl for Simple {
         let [template] = templates else {
             return Err(Ckr::MECHANISM_PARAM_INVALID);
         };
-        if template
-            .ulong(CKA_CLASS)?
-            .is_some_and(|c| c != CKO_SECRET_KEY)
-        {
-            return Err(Ckr::TEMPLATE_INCONSISTENT);
-        }
+        secret_template(template)?;
         let mut keys = vec![base];
         keys.extend_from_slice(inputs);
         let moves_bytes = !matches!(self.kind, Kind::AesEcb | Kind::AesCbc);
@@ -282,12 +277,10 @@ impl MechanismImpl for Simple {
                 return Err(Ckr::KEY_FUNCTION_NOT_PERMITTED);
             }
         }
-        let mut value = self.value(m, base, inputs, template)?;
+        let value = self.value(m, base, inputs, template)?;
         let mut out = Attributes::new();
         sensitivity(&keys, template, &mut out)?;
-        // Moved, not copied: the attribute set's zeroizing storage owns it.
-        out.set(CKA_VALUE, std::mem::take(&mut *value));
-        Ok(vec![out])
+        Ok(vec![with_value(out, value)])
     }
 }
 
@@ -433,78 +426,45 @@ mod tests {
     fn lengths() {
         let base = open_key(CKK_GENERIC_SECRET, &[1; 20]);
         let data = MechParam::Bytes(vec![2; 12]);
-        // XOR: as long as the shorter; a given length up to that.
-        assert_eq!(
-            value(
-                CKM_XOR_BASE_AND_DATA,
-                data.clone(),
-                &base,
-                &[],
-                &template(None, None)
-            )
-            .unwrap(),
-            vec![3; 12]
-        );
-        assert_eq!(
-            value(
-                CKM_XOR_BASE_AND_DATA,
-                data.clone(),
-                &base,
-                &[],
-                &template(None, Some(5))
-            )
-            .unwrap(),
-            vec![3; 5]
-        );
-        assert_eq!(
-            run(
-                CKM_XOR_BASE_AND_DATA,
-                data.clone(),
-                &base,
-                &[],
-                &template(None, Some(13))
-            )
-            .err(),
-            Some(Ckr::TEMPLATE_INCONSISTENT)
-        );
-        // Concatenation: 32 bytes; an AES key without length takes all 32,
-        // with 16 the leading 16, with 33 it does not fit.
-        let mut want = vec![1; 20];
-        want.extend_from_slice(&[2; 12]);
+        let mut concat = vec![1; 20];
+        concat.extend_from_slice(&[2; 12]);
         let aes = |len| template(Some(CKK_AES), len);
-        assert_eq!(
-            value(
-                CKM_CONCATENATE_BASE_AND_DATA,
+        let any = |len| template(None, len);
+        let xor = CKM_XOR_BASE_AND_DATA;
+        let cat = CKM_CONCATENATE_BASE_AND_DATA;
+        let extract = CKM_EXTRACT_KEY_FROM_KEY;
+        for (ty, param, t, want) in [
+            // XOR: as long as the shorter; a given length up to that.
+            (xor, data.clone(), any(None), Ok(vec![3; 12])),
+            (xor, data.clone(), any(Some(5)), Ok(vec![3; 5])),
+            (
+                xor,
                 data.clone(),
-                &base,
-                &[],
-                &aes(None)
-            )
-            .unwrap(),
-            want
-        );
-        assert_eq!(
-            value(
-                CKM_CONCATENATE_BASE_AND_DATA,
-                data.clone(),
-                &base,
-                &[],
-                &aes(Some(16))
-            )
-            .unwrap(),
-            want[..16]
-        );
-        assert_eq!(
-            run(
-                CKM_CONCATENATE_BASE_AND_DATA,
-                data.clone(),
-                &base,
-                &[],
-                &aes(Some(33))
-            )
-            .err(),
-            Some(Ckr::TEMPLATE_INCONSISTENT)
-        );
+                any(Some(13)),
+                Err(Ckr::TEMPLATE_INCONSISTENT),
+            ),
+            // Concatenation: 32 bytes; an AES key without length takes all 32,
+            // with 16 the leading 16, with 33 it does not fit.
+            (cat, data.clone(), aes(None), Ok(concat.clone())),
+            (cat, data.clone(), aes(Some(16)), Ok(concat[..16].to_vec())),
+            (cat, data, aes(Some(33)), Err(Ckr::TEMPLATE_INCONSISTENT)),
+            // Extraction needs a length, at most the base key's.
+            (
+                extract,
+                MechParam::Ulong(0),
+                any(None),
+                Err(Ckr::TEMPLATE_INCOMPLETE),
+            ),
+            (
+                extract,
+                MechParam::Ulong(0),
+                any(Some(21)),
+                Err(Ckr::TEMPLATE_INCONSISTENT),
+            ),
+            (extract, MechParam::Ulong(8), any(Some(20)), Ok(vec![1; 20])),
+        ] {
+            assert_eq!(value(ty, param, &base, &[], &t), want, "{ty:#x}");
+        }
         // 20 + 5 bytes: an AES key without a length is the longest that fits.
         let short = MechParam::Bytes(vec![2; 5]);
         assert_eq!(
@@ -512,40 +472,6 @@ mod tests {
                 .unwrap()
                 .len(),
             24
-        );
-        // Extraction needs a length, at most the base key's.
-        assert_eq!(
-            run(
-                CKM_EXTRACT_KEY_FROM_KEY,
-                MechParam::Ulong(0),
-                &base,
-                &[],
-                &template(None, None)
-            )
-            .err(),
-            Some(Ckr::TEMPLATE_INCOMPLETE)
-        );
-        assert_eq!(
-            run(
-                CKM_EXTRACT_KEY_FROM_KEY,
-                MechParam::Ulong(0),
-                &base,
-                &[],
-                &template(None, Some(21))
-            )
-            .err(),
-            Some(Ckr::TEMPLATE_INCONSISTENT)
-        );
-        assert_eq!(
-            value(
-                CKM_EXTRACT_KEY_FROM_KEY,
-                MechParam::Ulong(8),
-                &base,
-                &[],
-                &template(None, Some(20))
-            )
-            .unwrap(),
-            vec![1; 20]
         );
     }
 
@@ -814,43 +740,22 @@ mod tests {
                 Some(Ckr::MECHANISM_PARAM_INVALID)
             );
         }
-        // Secret keys of any raw type; not other objects.
+        // Secret keys of any raw type, not other objects; secret keys only
+        // are made.
         let hmac = open_key(CKK_SHA256_HMAC, &[1; 8]);
-        assert!(run(
-            CKM_XOR_BASE_AND_DATA,
-            MechParam::Bytes(vec![1]),
-            &hmac,
-            &[],
-            &t
-        )
-        .is_ok());
         let mut private = open_key(CKK_EC, &[1; 32]);
         private.set_ulong(CKA_CLASS, CKO_PRIVATE_KEY);
-        assert_eq!(
-            run(
-                CKM_XOR_BASE_AND_DATA,
-                MechParam::Bytes(vec![1]),
-                &private,
-                &[],
-                &t
-            )
-            .err(),
-            Some(Ckr::KEY_TYPE_INCONSISTENT)
-        );
-        // Secret keys only are made; one key per call.
         let mut data_t = t.clone();
         data_t.set_ulong(CKA_CLASS, CKO_DATA);
-        assert_eq!(
-            run(
-                CKM_XOR_BASE_AND_DATA,
-                MechParam::Bytes(vec![1]),
-                &base,
-                &[],
-                &data_t
-            )
-            .err(),
-            Some(Ckr::TEMPLATE_INCONSISTENT)
-        );
+        for (key, tmpl, want) in [
+            (&hmac, &t, None),
+            (&private, &t, Some(Ckr::KEY_TYPE_INCONSISTENT)),
+            (&base, &data_t, Some(Ckr::TEMPLATE_INCONSISTENT)),
+        ] {
+            let xor = MechParam::Bytes(vec![1]);
+            assert_eq!(run(CKM_XOR_BASE_AND_DATA, xor, key, &[], tmpl).err(), want);
+        }
+        // One key per call.
         let m = Mechanism {
             ty: CKM_XOR_BASE_AND_DATA,
             param: MechParam::Bytes(vec![1]),

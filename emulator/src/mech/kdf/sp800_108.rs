@@ -14,6 +14,7 @@
 //! PKCS#11 3.2 §6.42.7 lays out. A key handle in the PRF input
 //! (CK_SP800_108_KEY_HANDLE) and the double-pipeline mode are refused.
 
+use super::derived::{derive_one, secret_template, with_value};
 use super::output_len;
 use crate::attr::{Attributes, Value};
 use crate::error::{Ckr, Result};
@@ -279,8 +280,7 @@ impl MechanismImpl for Kbkdf {
         base: &Attributes,
         template: &Attributes,
     ) -> Result<Attributes> {
-        let mut keys = self.derive_keys(m, base, &[], std::slice::from_ref(template))?;
-        Ok(keys.remove(0))
+        derive_one(self, m, base, template)
     }
 
     /// Every key's CKA_VALUE, of its template's CKA_VALUE_LEN (required).
@@ -310,25 +310,21 @@ impl MechanismImpl for Kbkdf {
         let key = secret_key(base, prf.key_types, prf.key_sizes.clone())?;
         let mut lens = Vec::with_capacity(templates.len());
         for t in templates {
-            if t.ulong(CKA_CLASS)?.is_some_and(|c| c != CKO_SECRET_KEY) {
-                return Err(Ckr::TEMPLATE_INCONSISTENT);
-            }
+            secret_template(t)?;
             lens.push(output_len(t, None)?);
         }
         let values = kdf(self.mode, &prf, key, data, iv, &lens)?;
         templates
             .iter()
             .zip(values)
-            .map(|(t, mut value)| {
+            .map(|(t, value)| {
                 let mut out = Attributes::new();
                 for attr in [CKA_SENSITIVE, CKA_EXTRACTABLE] {
                     if let (false, Some(v)) = (t.contains(attr), base.bool(attr)?) {
                         out.set_bool(attr, v);
                     }
                 }
-                // Moved, not copied: the attribute set's zeroizing storage owns it.
-                out.set(CKA_VALUE, std::mem::take(&mut *value));
-                Ok(out)
+                Ok(with_value(out, value))
             })
             .collect()
     }
