@@ -15,7 +15,6 @@ adapter drives its library the way its documentation shows, so that the
 module sees the calls (and the two-call length queries) each library makes.
 """
 
-import ctypes
 import sys
 import traceback
 
@@ -24,6 +23,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from qrc_pkcs11_helpers import expect, init_token
 
 SO_PIN = "py-clients-so-1234"
 USER_PIN = "py-clients-user-1234"
@@ -85,11 +85,6 @@ def check(name, fn, *args):
     return True if result is None else result
 
 
-def expect(cond, what):
-    if not cond:
-        raise AssertionError(what)
-
-
 def der_octet_string(der):
     """The contents of a DER OCTET STRING (CKA_EC_POINT's encoding)."""
     expect(len(der) >= 2 and der[0] == 0x04, f"CKA_EC_POINT is no OCTET STRING: {der[:4].hex()}")
@@ -125,28 +120,9 @@ class PythonPkcs11:
         self.session = None
 
     def init_token(self):
-        """C_InitToken on slot 0 through the raw function list: python-pkcs11
-        has no InitToken. Then C_InitPIN through python-pkcs11."""
-
-        class Version(ctypes.Structure):
-            _fields_ = [("major", ctypes.c_ubyte), ("minor", ctypes.c_ubyte)]
-
-        class FunctionList(ctypes.Structure):
-            _fields_ = [("version", Version), ("f", ctypes.c_void_p * 68)]
-
-        raw = ctypes.CDLL(self.module)
-        flist = ctypes.POINTER(FunctionList)()
-        rv = raw.C_GetFunctionList(ctypes.byref(flist))
-        expect(rv == 0, f"C_GetFunctionList: 0x{rv:X}")
-        f = flist.contents.f
-        ck = ctypes.c_ulong
-        initialize = ctypes.CFUNCTYPE(ck, ctypes.c_void_p)(f[0])
-        finalize = ctypes.CFUNCTYPE(ck, ctypes.c_void_p)(f[1])
-        init_token = ctypes.CFUNCTYPE(ck, ck, ctypes.c_char_p, ck, ctypes.c_char_p)(f[9])
-        expect(initialize(None) == 0, "C_Initialize")
-        rv = init_token(0, SO_PIN.encode(), len(SO_PIN), LABEL.encode().ljust(32, b" "))
-        finalize(None)
-        expect(rv == 0, f"C_InitToken: 0x{rv:X}")
+        """C_InitToken through the raw function list (python-pkcs11 has no
+        InitToken), then C_InitPIN through python-pkcs11."""
+        init_token(self.module, LABEL, SO_PIN)
         self.lib = self.p.lib(self.module)
         with self.lib.get_token(token_label=LABEL).open(rw=True, so_pin=SO_PIN) as so:
             so.init_pin(USER_PIN)
