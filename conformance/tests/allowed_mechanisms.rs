@@ -394,3 +394,30 @@ fn encapsulate_and_decapsulate_are_restricted() {
         "C_DecapsulateKey, not listed",
     );
 }
+
+#[test]
+fn digest_key_only_with_a_listed_digest() {
+    let fx = Fixture::new();
+    let s = fx.user_session();
+    let h = s.handle();
+    let k = keys::aes(
+        &s,
+        &K128,
+        vec![allowed(&[CKM_SHA256]), Attribute::Sensitive(false)],
+    );
+    for (digest, want) in [(CKM_SHA256, CKR_OK), (CKM_SHA384, CKR_KEY_INDIGESTIBLE)] {
+        let mut m = Mech::new(digest);
+        expect_rv(call!(C_DigestInit(h, m.ptr())), CKR_OK, "C_DigestInit");
+        expect_rv(call!(C_DigestKey(h, k)), want, "C_DigestKey");
+        if want == CKR_OK {
+            let mut out = [0u8; 32];
+            let mut n = out.len() as CK_ULONG;
+            expect_rv(
+                call!(C_DigestFinal(h, out.as_mut_ptr(), &mut n)),
+                CKR_OK,
+                "C_DigestFinal",
+            );
+            assert_eq!(n, 32);
+        }
+    }
+}

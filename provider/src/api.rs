@@ -501,7 +501,9 @@ pub fn digest_init(h: CK_SESSION_HANDLE, m: &Mechanism) -> Result<()> {
     if ops.digest.is_some() {
         return Err(Ckr::OPERATION_ACTIVE);
     }
-    start(&mut ops.digest, s.token.digest(m), false)
+    start(&mut ops.digest, s.token.digest(m), false)?;
+    ops.digest_mechanism = m.ty;
+    Ok(())
 }
 
 pub fn digest(h: CK_SESSION_HANDLE, data: &[u8], out: &mut Output) -> Result<()> {
@@ -528,7 +530,7 @@ pub fn digest_key(h: CK_SESSION_HANDLE, key: CK_OBJECT_HANDLE) -> Result<()> {
     if ops.digest.is_none() {
         return Err(Ckr::OPERATION_NOT_INITIALIZED);
     }
-    let value = s.token.digestible_value(key);
+    let value = s.token.digestible_value(key, ops.digest_mechanism);
     feed(&mut ops.digest, |d| {
         d.update(&value?);
         Ok(())

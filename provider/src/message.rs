@@ -8,7 +8,7 @@ use cryptoki_sys::{
     CKG_GENERATE, CKG_GENERATE_COUNTER, CKG_GENERATE_COUNTER_XOR, CKG_GENERATE_RANDOM,
     CKG_NO_GENERATE, CK_GENERATOR_FUNCTION, CK_ULONG,
 };
-use qrc_emulator::mech::GcmMessageKey;
+use qrc_emulator::mech::{append, GcmMessageKey};
 use qrc_emulator::{Ckr, Result, Value};
 use zeroize::Zeroizing;
 
@@ -40,10 +40,15 @@ struct Part {
 pub struct MessageOp {
     key: GcmMessageKey,
     encrypt: bool,
-    /// The next value of the IV counter (CKG_GENERATE, CKG_GENERATE_COUNTER,
+    /// The next value of the IV counter (CKG_GENERATE_COUNTER,
     /// CKG_GENERATE_COUNTER_XOR): per process, so no two messages of one
     /// process get the same counter.
     counter: u64,
+    /// The IV CKG_GENERATE_COUNTER_XOR applies the counter to: the one of the
+    /// process's first such message. Callers that pass back the buffer the
+    /// module wrote would otherwise XOR counters into earlier IVs, and
+    /// B ⊕ 1 ⊕ 2 ⊕ 3 = B repeats the first IV at the fourth message.
+    xor_base: Option<Vec<u8>>,
     part: Option<Part>,
 }
 
@@ -67,6 +72,7 @@ impl MessageOp {
             key,
             encrypt,
             counter: 0,
+            xor_base: None,
             part: None,
         }
     }
@@ -97,18 +103,27 @@ impl MessageOp {
         };
         match p.generator {
             CKG_NO_GENERATE => {}
-            CKG_GENERATE | CKG_GENERATE_COUNTER | CKG_GENERATE_COUNTER_XOR => {
+            CKG_GENERATE_COUNTER | CKG_GENERATE_COUNTER_XOR => {
                 let c = self.counter;
                 if free < 64 && c >> free != 0 {
                     return Err(Ckr::MECHANISM_PARAM_INVALID);
                 }
-                self.counter = c.checked_add(1).ok_or(Ckr::MECHANISM_PARAM_INVALID)?;
                 let xor = p.generator == CKG_GENERATE_COUNTER_XOR;
+                if xor {
+                    let base = self.xor_base.get_or_insert_with(|| p.iv.clone());
+                    if base.len() != p.iv.len() {
+                        return Err(Ckr::MECHANISM_PARAM_INVALID);
+                    }
+                    p.iv.copy_from_slice(base);
+                }
+                self.counter = c.checked_add(1).ok_or(Ckr::MECHANISM_PARAM_INVALID)?;
                 for k in 0..free {
                     set(&mut p.iv, k, k < 64 && (c >> k) & 1 == 1, xor);
                 }
             }
-            CKG_GENERATE_RANDOM => {
+            // "The token decides": random free bits, so that two sessions
+            // (or processes) using one key do not count through the same IVs.
+            CKG_GENERATE | CKG_GENERATE_RANDOM => {
                 let mut r = Zeroizing::new(vec![0u8; p.iv.len()]);
                 random(&mut r);
                 for k in 0..free {
@@ -209,7 +224,7 @@ impl MessageOp {
             // Nothing to give back yet; a length query must not take the
             // input, which the caller sends again with its buffer.
             if room_for(out, 0)? {
-                part.data.extend_from_slice(data);
+                append(&mut part.data, data);
             }
             return Ok(());
         }
@@ -217,8 +232,15 @@ impl MessageOp {
         if !room_for(out, total)? {
             return Ok(());
         }
+        // The tag goes where the last part's parameter says, so its length
+        // must be the one the message began with.
+        if p.tag_bits != part.tag_bits
+            || p.tag.len() * 8 != usize::try_from(p.tag_bits).unwrap_or(0)
+        {
+            return Err(Ckr::MECHANISM_PARAM_INVALID);
+        }
         let mut part = self.part.take().ok_or(Ckr::OPERATION_NOT_INITIALIZED)?;
-        part.data.extend_from_slice(data);
+        append(&mut part.data, data);
         let output = if self.encrypt {
             let (ct, tag) = self
                 .key
@@ -226,9 +248,6 @@ impl MessageOp {
             p.tag = tag;
             ct
         } else {
-            if p.tag.len() * 8 != usize::try_from(part.tag_bits).unwrap_or(0) {
-                return Err(Ckr::MECHANISM_PARAM_INVALID);
-            }
             self.key.open(&part.iv, &part.aad, &p.tag, &part.data)?
         };
         out.put(&output).map(drop)
@@ -278,7 +297,8 @@ mod tests {
         assert_eq!(p.iv, [[0xAB; 8].as_slice(), &[0; 4]].concat());
         op.generate_iv(&mut p, &no_random).unwrap();
         assert_eq!(p.iv, [[0xAB; 8].as_slice(), &[0, 0, 0, 1]].concat());
-        // XOR: the counter (now 2) into the caller's free bits.
+        // XOR: the counter (now 2) into the free bits of the first XOR
+        // message's IV.
         let mut x = params(&[0xFF; 12], 64, CKG_GENERATE_COUNTER_XOR);
         op.generate_iv(&mut x, &no_random).unwrap();
         assert_eq!(
@@ -288,10 +308,32 @@ mod tests {
     }
 
     #[test]
+    fn xor_counter_never_repeats_an_iv_when_the_buffer_is_passed_back() {
+        let mut op = gcm_key();
+        let mut p = params(&[0x5A; 12], 32, CKG_GENERATE_COUNTER_XOR);
+        let mut seen = std::collections::HashSet::new();
+        // The caller sends back the buffer the module wrote, as clients do.
+        for _ in 0..64 {
+            op.generate_iv(&mut p, &no_random).unwrap();
+            assert!(seen.insert(p.iv.clone()), "IV repeated: {:02x?}", p.iv);
+            assert_eq!(p.iv[..4], [0x5A; 4], "fixed bits kept");
+        }
+    }
+
+    #[test]
+    fn generate_lets_the_token_pick_random_free_bits() {
+        let mut op = gcm_key();
+        let mut p = params(&[0; 12], 32, CKG_GENERATE);
+        op.generate_iv(&mut p, &|b: &mut [u8]| b.fill(0xC3))
+            .unwrap();
+        assert_eq!(p.iv, [[0; 4].as_slice(), &[0xC3; 8]].concat());
+    }
+
+    #[test]
     fn counter_that_no_longer_fits_is_refused() {
         let mut op = gcm_key();
         // 2 free bits: counters 0..=3, then refused rather than repeated.
-        let mut p = params(&[0; 12], 94, CKG_GENERATE);
+        let mut p = params(&[0; 12], 94, CKG_GENERATE_COUNTER);
         let mut seen = Vec::new();
         for _ in 0..4 {
             op.generate_iv(&mut p, &no_random).unwrap();
@@ -302,7 +344,7 @@ mod tests {
             op.generate_iv(&mut p, &no_random),
             Err(Ckr::MECHANISM_PARAM_INVALID)
         );
-        let mut too_many = params(&[0; 12], 97, CKG_GENERATE);
+        let mut too_many = params(&[0; 12], 97, CKG_GENERATE_COUNTER);
         assert_eq!(
             op.generate_iv(&mut too_many, &no_random),
             Err(Ckr::MECHANISM_PARAM_INVALID)

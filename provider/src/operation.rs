@@ -50,6 +50,9 @@ pub struct Operations {
     pub encrypt: Option<Active<Box<dyn Cipher>>>,
     pub decrypt: Option<Active<Box<dyn Cipher>>>,
     pub digest: Option<Active<Box<dyn Digest>>>,
+    /// The mechanism of the running digest, for the CKA_ALLOWED_MECHANISMS
+    /// check of C_DigestKey (meaningless while `digest` is None).
+    pub digest_mechanism: cryptoki_sys::CK_MECHANISM_TYPE,
     pub sign: Option<Active<Box<dyn Signer>>>,
     pub verify: Option<Active<Box<dyn Verifier>>>,
     pub verify_signature: Option<Active<SignatureCheck>>,

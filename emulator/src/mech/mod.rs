@@ -39,6 +39,7 @@ mod test_vectors;
 mod wycheproof;
 
 pub use aes_gcm::GcmMessageKey;
+pub use secret::append;
 pub use self_test::self_test;
 
 /// A mechanism as the caller asked for it: its type and its parameter, already

@@ -67,7 +67,7 @@ pub(crate) fn random_key(key_type: CK_KEY_TYPE, len: usize) -> Attributes {
 /// Append to a secret buffer. Growing a `Vec` in place would leave the old
 /// allocation unwiped, so growth moves the contents into a fresh zeroizing
 /// buffer and lets the old one wipe itself.
-pub(crate) fn append(buf: &mut Value, data: &[u8]) {
+pub fn append(buf: &mut Value, data: &[u8]) {
     let needed = buf.len() + data.len();
     if needed > buf.capacity() {
         let mut grown = Value::new(Vec::with_capacity(needed.max(2 * buf.capacity())));

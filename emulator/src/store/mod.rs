@@ -164,7 +164,11 @@ impl Store {
     /// Drops cached objects whose decoding needed the token key (call at
     /// logout).
     pub fn forget_private(&self) {
-        write(&self.cache).entries.retain(|_, c| !c.needs_key);
+        let mut cache = write(&self.cache);
+        cache.entries.retain(|_, c| !c.needs_key);
+        // A load decrypted with the key before this must not put its object
+        // back afterwards.
+        cache.writes += 1;
     }
 
     fn meta(&self) -> MutexGuard<'_, Meta> {

@@ -126,10 +126,16 @@ impl SoftToken {
         registry().for_function(m.ty, CKF_DIGEST)?.digest(m)
     }
 
-    /// C_DigestKey: the value of a secret key, to be fed to a digest.
-    pub fn digestible_value(&self, handle: CK_OBJECT_HANDLE) -> Result<Value> {
+    /// C_DigestKey: the value of a secret key, to be fed to the digest
+    /// `mechanism`; a key whose CKA_ALLOWED_MECHANISMS leaves that digest out
+    /// is CKR_KEY_INDIGESTIBLE.
+    pub fn digestible_value(
+        &self,
+        handle: CK_OBJECT_HANDLE,
+        mechanism: CK_MECHANISM_TYPE,
+    ) -> Result<Value> {
         let key = self.object(handle).map_err(|_| Ckr::KEY_HANDLE_INVALID)?;
-        if key.ulong(CKA_CLASS)? != Some(CKO_SECRET_KEY) {
+        if key.ulong(CKA_CLASS)? != Some(CKO_SECRET_KEY) || !allows(&key, mechanism) {
             return Err(Ckr(CKR_KEY_INDIGESTIBLE));
         }
         let value = key.get(CKA_VALUE).ok_or(Ckr(CKR_KEY_INDIGESTIBLE))?;

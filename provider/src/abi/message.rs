@@ -142,9 +142,11 @@ unsafe fn one_message(
     // SAFETY: buffers as long as stated, by the PKCS#11 contract.
     unsafe {
         let (g, mut p) = message_params(p_parameter, ul_parameter_len)?;
-        let aad = bytes(p_aad, ul_aad_len)?;
+        // Copied: the caller's AAD may overlap the output buffer, which is
+        // borrowed mutably below.
+        let aad = bytes(p_aad, ul_aad_len)?.to_vec();
         with_input_output(p_in, ul_in_len, p_out, pul_out_len, |d, o| {
-            api::message(h, encrypt, &mut p, aad, d, o)
+            api::message(h, encrypt, &mut p, &aad, d, o)
         })?;
         if encrypt {
             write_back(&g, &p);

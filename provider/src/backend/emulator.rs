@@ -112,8 +112,12 @@ impl Token for SoftToken {
     fn digest(&self, m: &Mechanism) -> Result<Box<dyn Digest>> {
         SoftToken::digest(self, m)
     }
-    fn digestible_value(&self, key: CK_OBJECT_HANDLE) -> Result<Value> {
-        SoftToken::digestible_value(self, key)
+    fn digestible_value(
+        &self,
+        key: CK_OBJECT_HANDLE,
+        mechanism: CK_MECHANISM_TYPE,
+    ) -> Result<Value> {
+        SoftToken::digestible_value(self, key, mechanism)
     }
     fn always_authenticate(&self, key: CK_OBJECT_HANDLE) -> Result<bool> {
         SoftToken::always_authenticate(self, key)

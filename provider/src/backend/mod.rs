@@ -64,7 +64,11 @@ pub trait Token: Send + Sync {
     fn signer(&self, m: &Mechanism, key: CK_OBJECT_HANDLE) -> Result<Box<dyn Signer>>;
     fn verifier(&self, m: &Mechanism, key: CK_OBJECT_HANDLE) -> Result<Box<dyn Verifier>>;
     fn digest(&self, m: &Mechanism) -> Result<Box<dyn Digest>>;
-    fn digestible_value(&self, key: CK_OBJECT_HANDLE) -> Result<Value>;
+    fn digestible_value(
+        &self,
+        key: CK_OBJECT_HANDLE,
+        mechanism: CK_MECHANISM_TYPE,
+    ) -> Result<Value>;
     /// Whether using the key needs CKU_CONTEXT_SPECIFIC login first.
     fn always_authenticate(&self, key: CK_OBJECT_HANDLE) -> Result<bool>;
     fn generate_key(

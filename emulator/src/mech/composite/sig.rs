@@ -193,8 +193,8 @@ impl Scheme for SigSet {
     }
 
     fn pairwise_ok(&self, public: &[u8], private: &[u8]) -> bool {
-        let mut rnd = [0u8; 32];
-        rng::fill(&mut rnd);
+        let mut rnd = Zeroizing::new([0u8; 32]);
+        rng::fill(&mut *rnd);
         let m_prime = self.message_representative(b"", &self.prehash.digest(b"pairwise"));
         self.sign(private, &m_prime, &rnd)
             .and_then(|sig| self.verify(public, &m_prime, &sig))
