@@ -13,9 +13,9 @@ mod tests;
 #[cfg(test)]
 mod vectors;
 
-use super::ml_kem::seeded::{self, Scheme};
+use super::ml_kem::seeded;
 use super::prehash::PreHash;
-use super::{info, MechParam, Mechanism, MechanismImpl, Registry, Signer, Verifier};
+use super::{MechParam, Mechanism, MechanismImpl, Registry, Signer, Verifier};
 use crate::attr::Attributes;
 use crate::error::{Ckr, Result};
 use cryptoki_sys::*;
@@ -75,38 +75,6 @@ pub(super) const HASHING_MECHANISMS: &[(CK_MECHANISM_TYPE, &str, PreHash)] = &[
         PreHash::Shake256,
     ),
 ];
-
-/// The parameter-set bounds of CK_MECHANISM_INFO: public key bytes.
-fn mechanism_info(flags: CK_FLAGS) -> CK_MECHANISM_INFO {
-    info(
-        Set::MlDsa44.public_len() as CK_ULONG,
-        Set::MlDsa87.public_len() as CK_ULONG,
-        flags,
-    )
-}
-
-/// CKM_ML_DSA_KEY_PAIR_GEN.
-struct KeyPairGen;
-
-impl MechanismImpl for KeyPairGen {
-    fn ty(&self) -> CK_MECHANISM_TYPE {
-        CKM_ML_DSA_KEY_PAIR_GEN
-    }
-    fn name(&self) -> &'static str {
-        "CKM_ML_DSA_KEY_PAIR_GEN"
-    }
-    fn info(&self) -> CK_MECHANISM_INFO {
-        mechanism_info(CKF_GENERATE_KEY_PAIR)
-    }
-    fn generate_key_pair(
-        &self,
-        m: &Mechanism,
-        public: &Attributes,
-        private: &Attributes,
-    ) -> Result<super::KeyPair> {
-        seeded::generate_pair::<Set>(m, public, private)
-    }
-}
 
 /// What a signature mechanism signs.
 #[derive(Clone, Copy)]
@@ -179,7 +147,7 @@ impl MechanismImpl for DsaMech {
         self.name
     }
     fn info(&self) -> CK_MECHANISM_INFO {
-        mechanism_info(CKF_SIGN | CKF_VERIFY)
+        seeded::mechanism_info::<Set>(CKF_SIGN | CKF_VERIFY)
     }
     fn sign(&self, m: &Mechanism, key: &Attributes) -> Result<Box<dyn Signer>> {
         let (hedge, context, input) = self.parameters(m)?;
@@ -194,7 +162,11 @@ impl MechanismImpl for DsaMech {
 }
 
 pub(crate) fn register(r: &mut Registry) {
-    r.add(KeyPairGen);
+    r.add(seeded::KeyPairGen::<Set> {
+        ty: CKM_ML_DSA_KEY_PAIR_GEN,
+        name: "CKM_ML_DSA_KEY_PAIR_GEN",
+        scheme: std::marker::PhantomData,
+    });
     r.add(DsaMech {
         ty: CKM_ML_DSA,
         name: "CKM_ML_DSA",

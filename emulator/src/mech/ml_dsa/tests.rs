@@ -4,6 +4,7 @@
 use super::vectors::{signer, verifier, HASH_PARAMS};
 use super::*;
 use crate::mech::ml_kem::seeded::testing::{import_private, public_of, value};
+use crate::mech::ml_kem::seeded::Scheme;
 use crate::mech::registry;
 
 /// A key pair of `set` from a fixed seed, as C_CreateObject completes it.

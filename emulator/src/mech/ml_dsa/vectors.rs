@@ -11,6 +11,7 @@ use super::*;
 use crate::mech::ml_kem::seeded::testing::{
     cases, import_private, import_public, opt_hex, public_of, value, Tally,
 };
+use crate::mech::ml_kem::seeded::Scheme;
 use crate::mech::registry;
 use crate::mech::test_vectors::{Field, Json};
 

@@ -7,7 +7,7 @@ pub(in crate::mech) mod seeded;
 mod tests;
 
 use super::secret::no_param;
-use super::{info, rng, Encapsulated, Mechanism, MechanismImpl, Registry};
+use super::{rng, Encapsulated, Mechanism, MechanismImpl, Registry};
 use crate::attr::{Attributes, Value};
 use crate::error::{Ckr, Result};
 use cryptoki_sys::*;
@@ -193,38 +193,6 @@ impl Scheme for Set {
     }
 }
 
-/// The parameter-set bounds of CK_MECHANISM_INFO: public key bytes.
-fn mechanism_info(flags: CK_FLAGS) -> CK_MECHANISM_INFO {
-    info(
-        Set::MlKem512.public_len() as CK_ULONG,
-        Set::MlKem1024.public_len() as CK_ULONG,
-        flags,
-    )
-}
-
-/// CKM_ML_KEM_KEY_PAIR_GEN.
-struct KeyPairGen;
-
-impl MechanismImpl for KeyPairGen {
-    fn ty(&self) -> CK_MECHANISM_TYPE {
-        CKM_ML_KEM_KEY_PAIR_GEN
-    }
-    fn name(&self) -> &'static str {
-        "CKM_ML_KEM_KEY_PAIR_GEN"
-    }
-    fn info(&self) -> CK_MECHANISM_INFO {
-        mechanism_info(CKF_GENERATE_KEY_PAIR)
-    }
-    fn generate_key_pair(
-        &self,
-        m: &Mechanism,
-        public: &Attributes,
-        private: &Attributes,
-    ) -> Result<super::KeyPair> {
-        seeded::generate_pair::<Set>(m, public, private)
-    }
-}
-
 /// CKM_ML_KEM: no parameter; the shared secret is 32 bytes.
 struct Kem;
 
@@ -236,7 +204,7 @@ impl MechanismImpl for Kem {
         "CKM_ML_KEM"
     }
     fn info(&self) -> CK_MECHANISM_INFO {
-        mechanism_info(CKF_ENCAPSULATE | CKF_DECAPSULATE)
+        seeded::mechanism_info::<Set>(CKF_ENCAPSULATE | CKF_DECAPSULATE)
     }
     fn ciphertext_len(&self, m: &Mechanism, public_key: &Attributes) -> Result<usize> {
         no_param(m)?;
@@ -264,7 +232,11 @@ impl MechanismImpl for Kem {
 }
 
 pub(crate) fn register(r: &mut Registry) {
-    r.add(KeyPairGen);
+    r.add(seeded::KeyPairGen::<Set> {
+        ty: CKM_ML_KEM_KEY_PAIR_GEN,
+        name: "CKM_ML_KEM_KEY_PAIR_GEN",
+        scheme: std::marker::PhantomData,
+    });
     r.add(Kem);
     r.add_family(seeded::Family::<Set>::new());
 }

@@ -11,7 +11,7 @@
 use crate::attr::{Attributes, Value};
 use crate::error::{Ckr, Result};
 use crate::mech::secret::{check_template_key_type, no_param};
-use crate::mech::{asn1, health, rng, KeyFamily, KeyPair, Mechanism};
+use crate::mech::{asn1, health, info, rng, KeyFamily, KeyPair, Mechanism, MechanismImpl};
 use cryptoki_sys::*;
 use pkcs8::der::asn1::{ContextSpecific, OctetStringRef};
 use pkcs8::der::{Decode, Encode, Header, Reader, SliceReader, Tag, TagNumber};
@@ -200,6 +200,42 @@ fn set_public_key_info<S: Scheme>(key: &mut Attributes, set: S, public: &[u8]) -
             key.set(CKA_PUBLIC_KEY_INFO, info);
             Ok(())
         }
+    }
+}
+
+/// The parameter-set bounds of CK_MECHANISM_INFO: public key bytes, as
+/// PKCS#11 3.2 defines them for the post-quantum mechanisms.
+pub(in crate::mech) fn mechanism_info<S: Scheme>(flags: CK_FLAGS) -> CK_MECHANISM_INFO {
+    let lens = S::ALL.map(|s| s.public_len() as CK_ULONG);
+    let (min, max) = (lens.iter().min(), lens.iter().max());
+    info(min.copied().unwrap_or(0), max.copied().unwrap_or(0), flags)
+}
+
+/// The key-pair generation mechanism of a seeded scheme
+/// (CKM_ML_KEM_KEY_PAIR_GEN, CKM_ML_DSA_KEY_PAIR_GEN).
+pub(in crate::mech) struct KeyPairGen<S> {
+    pub ty: CK_MECHANISM_TYPE,
+    pub name: &'static str,
+    pub scheme: PhantomData<S>,
+}
+
+impl<S: Scheme> MechanismImpl for KeyPairGen<S> {
+    fn ty(&self) -> CK_MECHANISM_TYPE {
+        self.ty
+    }
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn info(&self) -> CK_MECHANISM_INFO {
+        mechanism_info::<S>(CKF_GENERATE_KEY_PAIR)
+    }
+    fn generate_key_pair(
+        &self,
+        m: &Mechanism,
+        public: &Attributes,
+        private: &Attributes,
+    ) -> Result<KeyPair> {
+        generate_pair::<S>(m, public, private)
     }
 }
 
