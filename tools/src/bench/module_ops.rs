@@ -32,6 +32,19 @@ impl Held {
         })
     }
 
+    /// A session holding the key pair `make` creates in it: (session,
+    /// public key, private key).
+    fn with_pair(
+        t: &Target,
+        make: impl FnOnce(&Session) -> Result<(ObjectHandle, ObjectHandle)>,
+    ) -> Result<(Held, ObjectHandle, ObjectHandle)> {
+        let mut h = Held::new(t)?;
+        let (public, private) = make(&h.s)?;
+        h.keep(public);
+        h.keep(private);
+        Ok((h, public, private))
+    }
+
     /// Keeps `h` until the operation is done.
     fn keep(&mut self, h: ObjectHandle) -> ObjectHandle {
         self.objects.push(h);
@@ -94,10 +107,7 @@ pub fn prepare<'a>(kind: Kind, t: &'a Target) -> Result<Step<'a>> {
             }))
         }
         Kind::Encaps(kem) => {
-            let mut h = Held::new(t)?;
-            let (public, private) = keys::kem_pair(&h.s, kem)?;
-            h.keep(public);
-            h.keep(private);
+            let (h, public, _) = Held::with_pair(t, |s| keys::kem_pair(s, kem))?;
             let template = keys::shared_secret_template();
             Ok(Box::new(move || {
                 let ((_, key), d) = timed(|| {
@@ -109,10 +119,7 @@ pub fn prepare<'a>(kind: Kind, t: &'a Target) -> Result<Step<'a>> {
             }))
         }
         Kind::Decaps(kem) => {
-            let mut h = Held::new(t)?;
-            let (public, private) = keys::kem_pair(&h.s, kem)?;
-            h.keep(public);
-            h.keep(private);
+            let (h, public, private) = Held::with_pair(t, |s| keys::kem_pair(s, kem))?;
             let template = keys::shared_secret_template();
             let (ciphertext, key) =
                 h.s.encapsulate_key(&Mechanism::MlKem, public, &template)
@@ -129,10 +136,7 @@ pub fn prepare<'a>(kind: Kind, t: &'a Target) -> Result<Step<'a>> {
             }))
         }
         Kind::Sign(alg) => {
-            let mut h = Held::new(t)?;
-            let (public, private) = keys::key_pair(&h.s, alg)?;
-            h.keep(public);
-            h.keep(private);
+            let (h, _, private) = Held::with_pair(t, |s| keys::key_pair(s, alg))?;
             let mech = keys::sign_mechanism(alg)?;
             let message = random(alg.message_len());
             Ok(Box::new(move || {
@@ -140,10 +144,7 @@ pub fn prepare<'a>(kind: Kind, t: &'a Target) -> Result<Step<'a>> {
             }))
         }
         Kind::Verify(alg) => {
-            let mut h = Held::new(t)?;
-            let (public, private) = keys::key_pair(&h.s, alg)?;
-            h.keep(public);
-            h.keep(private);
+            let (h, public, private) = Held::with_pair(t, |s| keys::key_pair(s, alg))?;
             let mech = keys::sign_mechanism(alg)?;
             let message = random(alg.message_len());
             let signature = h.s.sign(&mech, private, &message).ck()?;
@@ -152,10 +153,7 @@ pub fn prepare<'a>(kind: Kind, t: &'a Target) -> Result<Step<'a>> {
             }))
         }
         Kind::SignStream(alg) => {
-            let mut h = Held::new(t)?;
-            let (public, private) = keys::key_pair(&h.s, alg)?;
-            h.keep(public);
-            h.keep(private);
+            let (h, _, private) = Held::with_pair(t, |s| keys::key_pair(s, alg))?;
             let mech = keys::sign_mechanism(alg)?;
             // One chunk, fed again and again: the bench holds 64 KiB, so
             // what the process gains while signing is the module's.
