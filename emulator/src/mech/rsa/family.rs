@@ -66,7 +66,7 @@ impl KeyFamily for RsaFamily {
         set_public_key_info(key, &n, &e)
     }
 
-    /// n odd and 1024–4096 bits, e odd, 3 ≤ e < 2³³ (aws-lc's bound).
+    /// n odd and 1024–8192 bits, e odd, 3 ≤ e < 2³³ (aws-lc's bound).
     fn complete_public(&self, key: &mut Attributes) -> Result<()> {
         let n = key.get(CKA_MODULUS).ok_or(Ckr::TEMPLATE_INCOMPLETE)?;
         let e = key

@@ -1,10 +1,11 @@
 //! RSA key objects (big-endian numbers in CKA_MODULUS, CKA_PUBLIC_EXPONENT,
 //! …) turned into aws-lc keys, and the key-size policy.
 //!
-//! Sizes: keys are generated with 2048–4096 bits, and everything that makes
+//! Sizes: keys are generated with 2048–8192 bits, and everything that makes
 //! something new with a key (sign, encrypt, wrap) needs that size. Legacy
 //! 1024-bit keys may still be imported and used for what reads old data:
-//! verify, decrypt, unwrap. Keys over 4096 bits are refused everywhere.
+//! verify, decrypt, unwrap. Keys over 8192 bits (aws-lc-rs's bound for
+//! verification) are refused everywhere.
 //!
 //! Private keys are built once and kept: building one costs more than the
 //! signature it serves (RSA_check_key, then the Montgomery and blinding
@@ -36,14 +37,14 @@ pub(super) const PRIVATE_NUMBERS: Numbers<CK_ATTRIBUTE_TYPE> = [
 
 pub(super) const MIN_BITS: usize = 2048;
 pub(super) const LEGACY_MIN_BITS: usize = 1024;
-pub(super) const MAX_BITS: usize = 4096;
+pub(super) const MAX_BITS: usize = 8192;
 
 /// What an operation does with a key, which decides the sizes it accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Use {
-    /// Sign, encrypt, wrap: 2048–4096 bits.
+    /// Sign, encrypt, wrap: 2048–8192 bits.
     New,
-    /// Verify, decrypt, unwrap: 1024–4096 bits.
+    /// Verify, decrypt, unwrap: 1024–8192 bits.
     Legacy,
 }
 
@@ -226,7 +227,7 @@ mod tests {
         assert_eq!(left_pad(&[7, 5, 0], 3).unwrap().as_slice(), &[7, 5, 0]);
         assert_eq!(left_pad(&[1, 7, 5, 0], 3), None);
         assert!(Use::Legacy.accepts(1024) && !Use::New.accepts(1024));
-        assert!(Use::New.accepts(2048) && Use::New.accepts(4096));
-        assert!(!Use::Legacy.accepts(4097) && !Use::Legacy.accepts(1023));
+        assert!(Use::New.accepts(2048) && Use::New.accepts(8192));
+        assert!(!Use::Legacy.accepts(8193) && !Use::Legacy.accepts(1023));
     }
 }

@@ -17,7 +17,7 @@ const DEFAULT_EXPONENT: u64 = 65537;
 
 pub(super) struct KeyPairGen;
 
-/// CKA_MODULUS_BITS: required; 2048–4096 and, as aws-lc generates them, a
+/// CKA_MODULUS_BITS: required; 2048–8192 and, as aws-lc generates them, a
 /// multiple of 128 (3072 yes, 3000 no: CKR_ATTRIBUTE_VALUE_INVALID).
 fn modulus_bits(public: &Attributes) -> Result<usize> {
     let bits = public
