@@ -179,3 +179,56 @@ fn find_operation_state() {
         "second C_FindObjectsFinal",
     );
 }
+
+/// A template naming a value the object hides never matches: otherwise a
+/// search per guess would recover a sensitive key byte by byte. Values the
+/// object shows still match.
+#[test]
+fn find_never_matches_on_hidden_values() {
+    let fx = Fixture::new();
+    let s = fx.user_session();
+    let value = [0x5a];
+    let hidden = [
+        (vec![Attribute::Sensitive(true)], "sensitive"),
+        (
+            vec![Attribute::Sensitive(false), Attribute::Extractable(false)],
+            "unextractable",
+        ),
+    ];
+    for (extra, what) in hidden {
+        for token in [false, true] {
+            let label = format!("hidden-{what}-{token}");
+            let mut extra = extra.clone();
+            extra.extend([
+                Attribute::Label(label.as_bytes().to_vec()),
+                Attribute::Token(token),
+            ]);
+            let k = keys::generic(&s, &value, extra);
+            for guess in [value.to_vec(), vec![0x5b]] {
+                let found = raw::find(
+                    s.handle(),
+                    vec![
+                        Attribute::Label(label.as_bytes().to_vec()),
+                        Attribute::Value(guess.clone()),
+                    ],
+                    4,
+                )
+                .unwrap_or_else(|rv| panic!("find: {}", rv_name(rv)));
+                assert!(found.is_empty(), "{label}: CKA_VALUE {guess:02x?} matched");
+            }
+            let by_label = raw::find(s.handle(), vec![Attribute::Label(label.into_bytes())], 4);
+            assert_eq!(by_label, Ok(vec![k]), "{what}, token {token}");
+        }
+    }
+    let shown = keys::generic(
+        &s,
+        &value,
+        vec![
+            Attribute::Sensitive(false),
+            Attribute::Extractable(true),
+            Attribute::Label(b"shown".to_vec()),
+        ],
+    );
+    let found = raw::find(s.handle(), vec![Attribute::Value(value.to_vec())], 4);
+    assert_eq!(found, Ok(vec![shown]));
+}

@@ -307,6 +307,18 @@ pub fn is_hidden(obj: &Attributes, ty: CK_ATTRIBUTE_TYPE) -> Result<bool> {
     Ok(secret && (obj.bool_or(CKA_SENSITIVE, true)? || !obj.bool_or(CKA_EXTRACTABLE, false)?))
 }
 
+/// Whether `obj` matches a C_FindObjects template. A template that names a
+/// value the object hides (CKA_VALUE of a sensitive key, …) never matches:
+/// otherwise repeated searches would recover that value a guess at a time.
+pub fn matches_template(obj: &Attributes, template: &Attributes) -> Result<bool> {
+    for (ty, _) in template.iter() {
+        if is_hidden(obj, ty)? {
+            return Ok(false);
+        }
+    }
+    Ok(obj.matches(template))
+}
+
 /// A key's template attribute (CKA_UNWRAP_TEMPLATE, CKA_ENCAPSULATE_TEMPLATE,
 /// …) applied to a caller's template for a key made with it: the key's
 /// template comes first, and the caller may add to it but not contradict it.

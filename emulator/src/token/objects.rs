@@ -182,7 +182,7 @@ impl SoftToken {
                     other => other?,
                 };
                 let visible = key.is_some() || !obj.bool_or(CKA_PRIVATE, true)?;
-                if visible && obj.matches(template) {
+                if visible && object::matches_template(&obj, template)? {
                     found.push(id);
                 }
             }
@@ -191,7 +191,7 @@ impl SoftToken {
             let objects = self.session_objects.read().map_err(poisoned)?;
             for (handle, entry) in objects.iter() {
                 let visible = key.is_some() || !entry.attrs.bool_or(CKA_PRIVATE, true)?;
-                if visible && entry.attrs.matches(template) {
+                if visible && object::matches_template(&entry.attrs, template)? {
                     found.push(*handle);
                 }
             }
