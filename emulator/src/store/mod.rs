@@ -45,8 +45,10 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-/// Version of the on-disk format written by this code.
-const FORMAT_VERSION: u32 = 1;
+/// Version of the on-disk format written by this code. Format 2 added the
+/// key tag of public records that hold sealed values (record.rs); format 1
+/// stores are refused with a log line saying so.
+const FORMAT_VERSION: u32 = 2;
 
 /// How a store is opened.
 #[derive(Clone, Debug)]
@@ -154,11 +156,6 @@ impl Store {
     /// check, or was written by a newer format.
     pub fn open(dir: &Path, opts: &StoreOptions) -> Result<Store> {
         open::open(dir, opts)
-    }
-
-    /// The on-disk format version of this store.
-    pub fn format_version(&self) -> u32 {
-        FORMAT_VERSION
     }
 
     /// Drops cached objects whose decoding needed the token key (call at

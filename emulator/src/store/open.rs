@@ -183,6 +183,14 @@ fn verify(dir: &Path, trees: &Trees, anchor: &Anchor) -> Result<Loaded> {
             ),
         ));
     }
+    if format == 1 {
+        return Err(fail(
+            dir,
+            "written by qrcpkcs11 0.1 (format 1), whose public records holding secrets carry no \
+             key tag; this build reads format 2 only: back the keys up with the old build \
+             (C_WrapKey) and initialise a new store",
+        ));
+    }
     if format != FORMAT_VERSION {
         return Err(corrupt("the format record"));
     }

@@ -264,18 +264,21 @@ fn a_sealed_value_moved_between_objects_fails() {
 }
 
 #[test]
-fn a_newer_format_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    drop(open_at(dir.path()));
-    edit_sled(dir.path(), |db| {
-        let meta = db.open_tree("meta").unwrap();
-        meta.insert(meta::KEY_FORMAT, &2u32.to_le_bytes()[..])
-            .unwrap();
-    });
-    assert_eq!(
-        Store::open(dir.path(), &fast_opts()).err(),
-        Some(Ckr::DEVICE_ERROR)
-    );
+fn a_newer_or_older_format_is_refused() {
+    for format in [FORMAT_VERSION + 1, 1] {
+        let dir = tempfile::tempdir().unwrap();
+        drop(open_at(dir.path()));
+        edit_sled(dir.path(), |db| {
+            let meta = db.open_tree("meta").unwrap();
+            meta.insert(meta::KEY_FORMAT, &format.to_le_bytes()[..])
+                .unwrap();
+        });
+        assert_eq!(
+            Store::open(dir.path(), &fast_opts()).err(),
+            Some(Ckr::DEVICE_ERROR),
+            "format {format}"
+        );
+    }
 }
 
 #[test]

@@ -5,7 +5,6 @@ use std::time::Instant;
 fn fresh_token_state() {
     let dir = tempfile::tempdir().unwrap();
     let s = open_at(dir.path());
-    assert_eq!(s.format_version(), 1);
     assert!(!s.initialized());
     assert_eq!(s.label(), [b' '; 32]);
     assert_eq!(
