@@ -8,7 +8,7 @@ use cryptoki_sys::*;
 use qrc_conformance::keys::{self, merge};
 use qrc_conformance::raw::{self, raw_attr};
 use qrc_conformance::{
-    call, expect_err, expect_ok, expect_one_of, expect_rv, rv_name, Checks, Fixture,
+    call, expect_err, expect_ok, expect_one_of, expect_rv, rv_name, Checks, Fixture, USER_PIN,
 };
 use std::ffi::c_void;
 use std::ptr;
@@ -815,4 +815,70 @@ fn destroy_object() {
         "destroy CKA_DESTROYABLE=false",
     );
     assert_eq!(bytes(h, keep, CKA_LABEL), b"keep");
+}
+
+/// A public token key's value is sealed under the token key, so without a
+/// login it can be seen (label, flags) but not used, read, copied or
+/// rewritten: each says CKR_USER_NOT_LOGGED_IN (CKR_ATTRIBUTE_SENSITIVE for
+/// the value itself), and nothing is lost. Session keys, in memory, stay
+/// usable.
+#[test]
+fn public_token_key_without_login() {
+    let fx = Fixture::new();
+    let s = fx.user_session();
+    let public = vec![
+        Attribute::Token(true),
+        Attribute::Private(false),
+        Attribute::Sensitive(false),
+        Attribute::Extractable(true),
+        Attribute::Label(b"public-aes".to_vec()),
+    ];
+    let k = keys::aes(&s, &AES128, public);
+    let ecb = || raw::Mech::new(CKM_AES_ECB);
+    let block = [0x42u8; 16];
+    let expected = raw::encrypt(s.handle(), &mut ecb(), k, &block)
+        .unwrap_or_else(|rv| panic!("encrypt while logged in: {}", rv_name(rv)));
+    expect_ok(s.logout(), "C_Logout");
+
+    let h = s.handle();
+    expect_rv(
+        raw::encrypt(h, &mut ecb(), k, &block)
+            .err()
+            .unwrap_or(CKR_OK),
+        CKR_USER_NOT_LOGGED_IN,
+        "C_EncryptInit without login",
+    );
+    expect_rv(
+        raw::attr(h, k, CKA_VALUE).err().unwrap_or(CKR_OK),
+        CKR_ATTRIBUTE_SENSITIVE,
+        "CKA_VALUE without login",
+    );
+    assert_eq!(bytes(h, k, CKA_LABEL), b"public-aes");
+    expect_rv(
+        raw::set_attrs(h, k, vec![Attribute::Label(b"renamed".to_vec())]),
+        CKR_USER_NOT_LOGGED_IN,
+        "C_SetAttributeValue without login",
+    );
+    expect_err(
+        s.copy_object(keys::obj(k), &[Attribute::Token(false)]),
+        CKR_USER_NOT_LOGGED_IN,
+        "C_CopyObject without login",
+    );
+    let session_key = keys::aes(&s, &AES128, vec![Attribute::Private(false)]);
+    assert_eq!(
+        raw::encrypt(h, &mut ecb(), session_key, &block),
+        Ok(expected.clone()),
+        "a public session key is usable without login"
+    );
+
+    expect_ok(
+        s.login(
+            cryptoki::session::UserType::User,
+            Some(&cryptoki::types::AuthPin::from(USER_PIN)),
+        ),
+        "C_Login",
+    );
+    assert_eq!(bytes(h, k, CKA_LABEL), b"public-aes", "label unchanged");
+    assert_eq!(bytes(h, k, CKA_VALUE), AES128, "value intact");
+    assert_eq!(raw::encrypt(h, &mut ecb(), k, &block), Ok(expected));
 }

@@ -301,10 +301,16 @@ pub fn read(obj: &Attributes, ty: CK_ATTRIBUTE_TYPE) -> Result<Value> {
 
 /// Whether `ty` is secret material that this object must not reveal.
 pub fn is_hidden(obj: &Attributes, ty: CK_ATTRIBUTE_TYPE) -> Result<bool> {
-    let secret = Schema::of(obj)?
+    Ok(is_secret(obj, ty)?
+        && (obj.bool_or(CKA_SENSITIVE, true)? || !obj.bool_or(CKA_EXTRACTABLE, false)?))
+}
+
+/// Whether `ty` is secret material on this object (CKA_VALUE of a key,
+/// private components, CKA_SEED), hidden or not.
+pub fn is_secret(obj: &Attributes, ty: CK_ATTRIBUTE_TYPE) -> Result<bool> {
+    Ok(Schema::of(obj)?
         .rule(ty)
-        .is_some_and(|r| r.flags & schema::SENSITIVE != 0);
-    Ok(secret && (obj.bool_or(CKA_SENSITIVE, true)? || !obj.bool_or(CKA_EXTRACTABLE, false)?))
+        .is_some_and(|r| r.flags & schema::SENSITIVE != 0))
 }
 
 /// Whether `obj` matches a C_FindObjects template. A template that names a

@@ -80,6 +80,12 @@ impl Store {
     /// `key`, a public object's sealed values (e.g. the CKA_VALUE of a
     /// public secret key) are left out of the result.
     pub fn load(&self, id: u64, key: Option<&TokenKey>) -> Result<Arc<Attributes>> {
+        self.load_view(id, key).map(|(attrs, _)| attrs)
+    }
+
+    /// As [`Store::load`], and whether sealed values were left out (what
+    /// uses, copies or rewrites a whole object needs them).
+    pub fn load_view(&self, id: u64, key: Option<&TokenKey>) -> Result<(Arc<Attributes>, bool)> {
         let key = self.check_key(key)?;
         // A hit is served from memory alone: keys are looked up on every
         // crypto call, and sled's read path takes locks and counters that
@@ -88,7 +94,7 @@ impl Store {
             let cache = read(&self.cache);
             if let Some(c) = cache.entries.get(&id) {
                 if key.is_some() || !c.needs_key {
-                    return Ok(c.attrs.clone());
+                    return Ok((c.attrs.clone(), false));
                 }
             }
             cache.writes
@@ -119,7 +125,7 @@ impl Store {
                 cache.entries.insert(id, entry);
             }
         }
-        Ok(attrs)
+        Ok((attrs, key.is_none() && d.sealed))
     }
 
     /// Candidate ids for `template` (the caller applies

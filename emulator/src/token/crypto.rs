@@ -37,6 +37,15 @@ impl Usage {
     }
 }
 
+/// An object lookup's error where the handle names a key: an unknown
+/// handle is CKR_KEY_HANDLE_INVALID, anything else stays what it is.
+pub(super) fn key_handle(e: Ckr) -> Ckr {
+    match e {
+        Ckr::OBJECT_HANDLE_INVALID => Ckr::KEY_HANDLE_INVALID,
+        other => other,
+    }
+}
+
 impl SoftToken {
     /// The key behind `handle`, if it is a key the caller may use for `usage`
     /// with mechanism `m`. Every operation that uses a key (encrypt, decrypt,
@@ -48,10 +57,7 @@ impl SoftToken {
         usage: Usage,
         m: &Mechanism,
     ) -> Result<Arc<Attributes>> {
-        let key = self.object(handle).map_err(|e| match e {
-            Ckr::OBJECT_HANDLE_INVALID => Ckr::KEY_HANDLE_INVALID,
-            other => other,
-        })?;
+        let key = self.object(handle).map_err(key_handle)?;
         if key.ulong(CKA_KEY_TYPE)?.is_none() {
             return Err(Ckr::KEY_HANDLE_INVALID);
         }
@@ -66,7 +72,9 @@ impl SoftToken {
 
     /// Whether using this key needs the PIN again (CKA_ALWAYS_AUTHENTICATE).
     pub fn always_authenticate(&self, handle: CK_OBJECT_HANDLE) -> Result<bool> {
-        self.object(handle)?.bool_or(CKA_ALWAYS_AUTHENTICATE, false)
+        self.object_view(handle)?
+            .0
+            .bool_or(CKA_ALWAYS_AUTHENTICATE, false)
     }
 
     /// C_EncryptInit / C_DecryptInit.
@@ -134,7 +142,7 @@ impl SoftToken {
         handle: CK_OBJECT_HANDLE,
         mechanism: CK_MECHANISM_TYPE,
     ) -> Result<Value> {
-        let key = self.object(handle).map_err(|_| Ckr::KEY_HANDLE_INVALID)?;
+        let key = self.object(handle).map_err(key_handle)?;
         if key.ulong(CKA_CLASS)? != Some(CKO_SECRET_KEY) || !allows(&key, mechanism) {
             return Err(Ckr(CKR_KEY_INDIGESTIBLE));
         }

@@ -2,6 +2,7 @@
 //! wrapping and unwrapping. Every new key goes through the object rules and
 //! the same insertion checks as C_CreateObject.
 
+use super::crypto::key_handle;
 use super::{Access, SoftToken, Usage};
 use crate::error::{Ckr, Result};
 use crate::mech::{registry, Mechanism};
@@ -203,7 +204,7 @@ impl SoftToken {
         template: &Attributes,
     ) -> Result<CK_OBJECT_HANDLE> {
         let mech = registry().for_function(m.ty, CKF_DERIVE)?;
-        let private = self.object(base).map_err(|_| Ckr::KEY_HANDLE_INVALID)?;
+        let private = self.object(base).map_err(key_handle)?;
         let supplied = mech.derive(m, &private, template)?;
         let obj = object::build(template, Origin::Import, &supplied)?;
         self.insert(access, obj)
@@ -223,7 +224,7 @@ impl SoftToken {
             Ckr::KEY_HANDLE_INVALID => Ckr(CKR_WRAPPING_KEY_HANDLE_INVALID),
             other => other,
         })?;
-        let key = self.object(handle).map_err(|_| Ckr::KEY_HANDLE_INVALID)?;
+        let key = self.object(handle).map_err(key_handle)?;
         if !key.bool_or(CKA_EXTRACTABLE, false)? {
             return Err(Ckr::KEY_UNEXTRACTABLE);
         }

@@ -17,6 +17,15 @@ fn is_token_handle(h: CK_OBJECT_HANDLE) -> bool {
     h != CK_INVALID_HANDLE && h < SESSION_HANDLE_BASE
 }
 
+/// How much of an object a caller needs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum View {
+    /// Every value: to use, copy or rewrite the object.
+    Whole,
+    /// What can be read now: to show attributes.
+    Readable,
+}
+
 impl SoftToken {
     /// C_CreateObject.
     pub fn create_object(&self, access: Access, template: &Attributes) -> Result<CK_OBJECT_HANDLE> {
@@ -67,22 +76,37 @@ impl SoftToken {
     }
 
     /// The object behind a handle, if the caller may see it (private objects
-    /// only with the user logged in).
+    /// only with the user logged in), whole: a public token key whose sealed
+    /// values need the login is CKR_USER_NOT_LOGGED_IN.
     pub fn object(&self, handle: CK_OBJECT_HANDLE) -> Result<Arc<Attributes>> {
+        self.object_as(handle, View::Whole).map(|(obj, _)| obj)
+    }
+
+    /// The object behind `handle` as far as it can be read now, and whether
+    /// that is partial: without login, a public token key's sealed values
+    /// are left out. For what only reads attributes.
+    pub(super) fn object_view(&self, handle: CK_OBJECT_HANDLE) -> Result<(Arc<Attributes>, bool)> {
+        self.object_as(handle, View::Readable)
+    }
+
+    fn object_as(&self, handle: CK_OBJECT_HANDLE, view: View) -> Result<(Arc<Attributes>, bool)> {
         let key = self.user_key()?;
         let obj = if is_token_handle(handle) {
-            let store = self.store()?;
-            match store.load(handle, key.as_ref()) {
-                Ok(obj) => obj,
+            let (obj, partial) = match self.store()?.load_view(handle, key.as_ref()) {
+                Ok(loaded) => loaded,
                 Err(e) if e == Ckr::DEVICE_ERROR => return Err(e),
                 Err(_) => return Err(Ckr::OBJECT_HANDLE_INVALID),
+            };
+            if partial && view == View::Whole {
+                return Err(Ckr::USER_NOT_LOGGED_IN);
             }
+            (obj, partial)
         } else {
             let objects = self.session_objects.read().map_err(poisoned)?;
             let entry = objects.get(&handle).ok_or(Ckr::OBJECT_HANDLE_INVALID)?;
-            entry.attrs.clone()
+            (entry.attrs.clone(), false)
         };
-        if key.is_none() && obj.bool_or(CKA_PRIVATE, true)? {
+        if key.is_none() && obj.0.bool_or(CKA_PRIVATE, true)? {
             return Err(Ckr::OBJECT_HANDLE_INVALID);
         }
         Ok(obj)
@@ -106,7 +130,7 @@ impl SoftToken {
 
     /// C_DestroyObject.
     pub fn destroy_object(&self, access: Access, handle: CK_OBJECT_HANDLE) -> Result<()> {
-        let obj = self.object(handle)?;
+        let (obj, _) = self.object_view(handle)?;
         if !obj.bool_or(CKA_DESTROYABLE, true)? {
             return Err(Ckr::ACTION_PROHIBITED);
         }
@@ -156,13 +180,21 @@ impl SoftToken {
         handle: CK_OBJECT_HANDLE,
         types: &[CK_ATTRIBUTE_TYPE],
     ) -> Result<Vec<AttrRead>> {
-        let obj = self.object(handle)?;
-        Ok(types.iter().map(|ty| object::read(&obj, *ty)).collect())
+        let (obj, partial) = self.object_view(handle)?;
+        let read = |ty: CK_ATTRIBUTE_TYPE| match object::read(&obj, ty) {
+            // A value left sealed because nobody is logged in exists, but
+            // cannot be revealed now.
+            Err(Ckr::ATTRIBUTE_TYPE_INVALID) if partial && object::is_secret(&obj, ty)? => {
+                Err(Ckr::ATTRIBUTE_SENSITIVE)
+            }
+            other => other,
+        };
+        Ok(types.iter().map(|ty| read(*ty)).collect())
     }
 
     /// C_GetObjectSize.
     pub fn object_size(&self, handle: CK_OBJECT_HANDLE) -> Result<usize> {
-        Ok(object::size(&*self.object(handle)?))
+        Ok(object::size(&self.object_view(handle)?.0))
     }
 
     /// C_FindObjectsInit: every visible object matching `template`. Token
