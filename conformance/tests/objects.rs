@@ -882,3 +882,29 @@ fn public_token_key_without_login() {
     assert_eq!(bytes(h, k, CKA_VALUE), AES128, "value intact");
     assert_eq!(raw::encrypt(h, &mut ecb(), k, &block), Ok(expected));
 }
+
+/// A key pair is stored all or none: a private half that may not be stored
+/// (no login) leaves no public half behind, even one that says
+/// CKA_DESTROYABLE false.
+#[test]
+fn failed_key_pair_generation_leaves_nothing() {
+    let fx = Fixture::new();
+    let s = fx.rw_session();
+    let public = vec![
+        Attribute::Token(true),
+        Attribute::Destroyable(false),
+        Attribute::Label(b"half".to_vec()),
+        // The DER OID of P-256.
+        Attribute::EcParams(vec![
+            0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07,
+        ]),
+    ];
+    let private = vec![Attribute::Token(true), Attribute::Label(b"half".to_vec())];
+    expect_err(
+        s.generate_key_pair(&Mechanism::EccKeyPairGen, &public, &private),
+        CKR_USER_NOT_LOGGED_IN,
+        "C_GenerateKeyPair without login",
+    );
+    let left = raw::find(s.handle(), vec![Attribute::Label(b"half".to_vec())], 4);
+    assert_eq!(left, Ok(vec![]), "half a pair was left on the token");
+}

@@ -29,8 +29,7 @@ impl SoftToken {
     }
 
     /// C_GenerateKeyPair: both halves are built and checked before either is
-    /// stored, and the public half is removed again if the private one
-    /// cannot be stored, so no call leaves half a pair behind.
+    /// stored, and stored all or none, so no call leaves half a pair behind.
     pub fn generate_key_pair(
         &self,
         access: Access,
@@ -44,14 +43,9 @@ impl SoftToken {
         pair.private.set_ulong(CKA_CLASS, CKO_PRIVATE_KEY);
         let public_obj = object::build(public, Origin::Generate(m.ty), &pair.public)?;
         let private_obj = object::build(private, Origin::Generate(m.ty), &pair.private)?;
-        let public_handle = self.insert(access, public_obj)?;
-        match self.insert(access, private_obj) {
-            Ok(private_handle) => Ok((public_handle, private_handle)),
-            Err(e) => {
-                // Best effort: the error to report is the insertion's.
-                let _ = self.destroy_object(access, public_handle);
-                Err(e)
-            }
+        match self.insert_all(access, vec![public_obj, private_obj])?[..] {
+            [public, private] => Ok((public, private)),
+            _ => Err(Ckr::GENERAL_ERROR),
         }
     }
 
@@ -177,18 +171,9 @@ impl SoftToken {
             .zip(&supplied)
             .map(|(t, s)| derived_object(t, s, &sources))
             .collect::<Result<Vec<_>>>()?;
-        let mut handles = Vec::with_capacity(objects.len());
-        for obj in objects {
-            match self.insert(access, obj) {
-                Ok(h) => handles.push(h),
-                Err(e) => {
-                    // Best effort: the error to report is the insertion's.
-                    for h in handles {
-                        let _ = self.destroy_object(access, h);
-                    }
-                    return Err(e);
-                }
-            }
+        let mut handles = self.insert_all(access, objects)?;
+        if handles.is_empty() {
+            return Err(Ckr::GENERAL_ERROR);
         }
         let first = handles.remove(0);
         Ok((first, handles))

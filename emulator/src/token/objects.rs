@@ -42,24 +42,8 @@ impl SoftToken {
     /// objects and any secret material stored on the token need the user
     /// logged in; only the SO may mark an object trusted.
     pub(crate) fn insert(&self, access: Access, obj: Attributes) -> Result<CK_OBJECT_HANDLE> {
-        let on_token = obj.bool_or(CKA_TOKEN, false)?;
-        let private = obj.bool_or(CKA_PRIVATE, false)?;
-        let who = self.logged_in()?;
-        if on_token && !access.read_write {
-            return Err(Ckr(CKR_SESSION_READ_ONLY));
-        }
-        if (private || (on_token && object::holds_secret(&obj))) && who != Some(Who::User) {
-            return Err(Ckr::USER_NOT_LOGGED_IN);
-        }
-        if obj.bool_or(CKA_TRUSTED, false)? && who != Some(Who::So) {
-            return Err(Ckr::ATTRIBUTE_READ_ONLY);
-        }
+        let on_token = self.may_insert(access, &obj)?;
         if on_token {
-            // Objects written before C_InitToken would outlive the token
-            // that C_InitToken creates.
-            if !self.initialized()? {
-                return Err(Ckr::TOKEN_NOT_INITIALIZED);
-            }
             let id = self.store()?.insert(&obj, self.user_key()?.as_ref())?;
             return Ok(id);
         }
@@ -73,6 +57,70 @@ impl SoftToken {
             .map_err(poisoned)?
             .insert(handle, entry);
         Ok(handle)
+    }
+
+    /// The checks of [`SoftToken::insert`]; whether the object goes on the
+    /// token.
+    fn may_insert(&self, access: Access, obj: &Attributes) -> Result<bool> {
+        let on_token = obj.bool_or(CKA_TOKEN, false)?;
+        let private = obj.bool_or(CKA_PRIVATE, false)?;
+        let who = self.logged_in()?;
+        if on_token && !access.read_write {
+            return Err(Ckr(CKR_SESSION_READ_ONLY));
+        }
+        if (private || (on_token && object::holds_secret(obj))) && who != Some(Who::User) {
+            return Err(Ckr::USER_NOT_LOGGED_IN);
+        }
+        if obj.bool_or(CKA_TRUSTED, false)? && who != Some(Who::So) {
+            return Err(Ckr::ATTRIBUTE_READ_ONLY);
+        }
+        // Objects written before C_InitToken would outlive the token that
+        // C_InitToken creates.
+        if on_token && !self.initialized()? {
+            return Err(Ckr::TOKEN_NOT_INITIALIZED);
+        }
+        Ok(on_token)
+    }
+
+    /// Store objects made together (a key pair, derived keys): all or none.
+    /// Every object is checked before the first is stored; one that still
+    /// fails (a full disk) takes the ones stored before it away again,
+    /// whatever their CKA_DESTROYABLE says.
+    pub(crate) fn insert_all(
+        &self,
+        access: Access,
+        objects: Vec<Attributes>,
+    ) -> Result<Vec<CK_OBJECT_HANDLE>> {
+        for obj in &objects {
+            self.may_insert(access, obj)?;
+        }
+        let mut handles = Vec::with_capacity(objects.len());
+        for obj in objects {
+            match self.insert(access, obj) {
+                Ok(h) => handles.push(h),
+                Err(e) => {
+                    for h in handles {
+                        if let Err(undo) = self.discard(h) {
+                            log::error!("object {h} of a failed creation stays: {undo}");
+                        }
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        Ok(handles)
+    }
+
+    /// Remove an object this token just made, with no checks.
+    fn discard(&self, handle: CK_OBJECT_HANDLE) -> Result<()> {
+        if is_token_handle(handle) {
+            return self.store()?.remove(handle);
+        }
+        self.session_objects
+            .write()
+            .map_err(poisoned)?
+            .remove(&handle);
+        Ok(())
     }
 
     /// The object behind a handle, if the caller may see it (private objects
@@ -134,17 +182,10 @@ impl SoftToken {
         if !obj.bool_or(CKA_DESTROYABLE, true)? {
             return Err(Ckr::ACTION_PROHIBITED);
         }
-        if is_token_handle(handle) {
-            if !access.read_write {
-                return Err(Ckr(CKR_SESSION_READ_ONLY));
-            }
-            return self.store()?.remove(handle);
+        if is_token_handle(handle) && !access.read_write {
+            return Err(Ckr(CKR_SESSION_READ_ONLY));
         }
-        self.session_objects
-            .write()
-            .map_err(poisoned)?
-            .remove(&handle);
-        Ok(())
+        self.discard(handle)
     }
 
     /// C_SetAttributeValue.
