@@ -7,6 +7,7 @@ use super::{index, write, Meta, Store};
 use crate::error::Result;
 use sled::transaction::ConflictableTransactionError;
 use sled::Transactional;
+use std::sync::Arc;
 
 /// Changes applied atomically by one commit.
 #[derive(Default)]
@@ -60,7 +61,7 @@ impl Store {
         // flush below fails.
         m.state = state;
         if let Some(t) = plan.token {
-            *write(&self.key_check) = t.key_check;
+            *write(&self.published) = Arc::new(t.clone());
             m.token = t;
         }
         self.db.flush().map_err(|e| self.db_error(e))?;

@@ -120,8 +120,10 @@ pub struct Store {
     opts: StoreOptions,
     ik: IntegrityKeys,
     meta: Mutex<Meta>,
-    /// Fingerprint of the current token key, for cheap key checks on reads.
-    key_check: RwLock<[u8; 32]>,
+    /// The token record as last committed, for readers (C_GetTokenInfo,
+    /// C_GetSessionInfo, key checks on every load), which must not wait
+    /// for the meta lock: a commit holds it across two flushes.
+    published: RwLock<Arc<TokenRecord>>,
     /// Serialises everything that runs Argon2id.
     kdf_lock: Mutex<()>,
     verifiers: pin::Verifiers,
@@ -172,10 +174,15 @@ impl Store {
         lock(&self.meta)
     }
 
+    /// The token record as last committed, without waiting for a commit.
+    fn token(&self) -> Arc<TokenRecord> {
+        read(&self.published).clone()
+    }
+
     /// `USER_NOT_LOGGED_IN` for a key that is not the current token key
     /// (e.g. one from before the last `init_token`).
     fn check_key<'a>(&self, key: Option<&'a TokenKey>) -> Result<Option<&'a TokenKey>> {
-        let current = *read(&self.key_check);
+        let current = read(&self.published).key_check;
         match key {
             Some(k) if k.check != current => Err(Ckr::USER_NOT_LOGGED_IN),
             _ => Ok(key),

@@ -18,7 +18,7 @@ use std::os::unix::fs::DirBuilderExt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use zeroize::Zeroizing;
 
 /// Logs `what` for this store and yields `DEVICE_ERROR`.
@@ -69,7 +69,7 @@ pub(super) fn open(dir: &Path, opts: &StoreOptions) -> Result<Store> {
     Ok(Store {
         dir: dir.to_path_buf(),
         opts: opts.clone(),
-        key_check: RwLock::new(loaded.token.key_check),
+        published: RwLock::new(Arc::new(loaded.token.clone())),
         meta: Mutex::new(Meta {
             state: loaded.state,
             token: loaded.token,

@@ -195,20 +195,20 @@ impl Verifiers {
 impl Store {
     /// Whether `init_token` has run.
     pub fn initialized(&self) -> bool {
-        self.meta().token.initialized
+        self.token().initialized
     }
 
     /// The token label, blank-padded.
     pub fn label(&self) -> [u8; 32] {
-        self.meta().token.label
+        self.token().label
     }
 
     /// Whether `who`'s PIN is set, and its failure counter.
     pub fn pin_status(&self, who: Who) -> PinStatus {
-        let m = self.meta();
+        let token = self.token();
         PinStatus {
-            initialized: m.token.wrap(who).is_some(),
-            failures: m.token.failures[who.index()],
+            initialized: token.wrap(who).is_some(),
+            failures: token.failures[who.index()],
             max_failures: self.opts.max_pin_failures,
         }
     }

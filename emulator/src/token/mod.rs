@@ -156,15 +156,20 @@ impl SoftToken {
     }
 
     /// C_Login for the SO or the user.
+    /// The PIN check (memory-hard, a tenth of a second or more) runs with no
+    /// token lock held, so other sessions' calls go on meanwhile; the login
+    /// state is checked before it and again, under the lock, after it.
     pub fn login(&self, who: Who, pin: &[u8]) -> Result<()> {
         let store = self.store()?;
-        let mut login = self.login_state_mut()?;
-        match login.who {
-            Some(current) if current == who => return Err(Ckr(CKR_USER_ALREADY_LOGGED_IN)),
-            Some(_) => return Err(Ckr(CKR_USER_ANOTHER_ALREADY_LOGGED_IN)),
-            None => {}
-        }
+        let not_logged_in = |login: &Login| match login.who {
+            Some(current) if current == who => Err(Ckr(CKR_USER_ALREADY_LOGGED_IN)),
+            Some(_) => Err(Ckr(CKR_USER_ANOTHER_ALREADY_LOGGED_IN)),
+            None => Ok(()),
+        };
+        not_logged_in(&*self.login_state()?)?;
         let key = store.login(who, pin)?;
+        let mut login = self.login_state_mut()?;
+        not_logged_in(&login)?;
         *login = Login {
             who: Some(who),
             key: Some(key),
