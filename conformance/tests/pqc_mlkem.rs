@@ -376,3 +376,43 @@ fn mlkem_cctv_edge() {
         })())
     });
 }
+
+/// The named value of a CCTV intermediate case (`values` is a list of
+/// `[name, value]` pairs).
+fn intermediate(c: &Json, name: &str) -> Vec<u8> {
+    let value = c["values"]
+        .as_array()
+        .and_then(|v| v.iter().find(|p| p[0].as_str() == Some(name)))
+        .and_then(|p| p[1].as_str())
+        .unwrap_or_else(|| panic!("{}: no intermediate value {name}", c.id()));
+    hex::decode(value).unwrap_or_else(|e| panic!("{}: {name}: {e}", c.id()))
+}
+
+/// CCTV intermediate values: Decaps(dk, c) = K, and the public key derived
+/// from dk is ek. Key generation is not run: its values follow the FIPS 203
+/// draft (README "cctv-mlkem-intermediate"); the given dk is a well-formed
+/// final-standard key all the same.
+#[test]
+fn mlkem_cctv_intermediate() {
+    run_file("cctv-mlkem-intermediate.json", |h, c| {
+        let set = c.set();
+        let mut sc = Scratch::new(h);
+        Some((|| {
+            let dk = pqc::must(
+                sc.create(pqc::private_template(
+                    set,
+                    Some(&intermediate(c, "dk")),
+                    None,
+                )),
+                "C_CreateObject(dk)",
+            )?;
+            let ek = pqc::must(sc.public_from(dk), "C_DeriveKey(CKM_PUB_KEY_FROM_PRIV_KEY)")?;
+            pqc::same(
+                "derived ek",
+                &pqc::read(h, ek, CKA_VALUE)?,
+                &intermediate(c, "ek"),
+            )?;
+            decaps_gives(h, &mut sc, dk, &intermediate(c, "c"), &intermediate(c, "K"))
+        })())
+    });
+}

@@ -3,6 +3,7 @@
 
 use super::{param_set, ParamSet};
 use serde_json::Value as Json;
+use std::collections::BTreeMap;
 
 /// A vector file of `vectors_dir()`, parsed.
 pub fn load(file: &str) -> Json {
@@ -73,11 +74,13 @@ impl Case for Json {
 }
 
 /// Counts the cases of one vector file: passed, not expressible through
-/// PKCS#11, failed. `finish` prints the counts and fails on any failure.
+/// PKCS#11, not applicable to the module (by reason), failed. `finish`
+/// prints the counts and fails on any failure.
 pub struct Tally {
     file: String,
     passed: usize,
     not_expressible: usize,
+    not_applicable: BTreeMap<String, usize>,
     failures: Vec<String>,
 }
 
@@ -88,6 +91,7 @@ impl Tally {
             file: file.to_owned(),
             passed: 0,
             not_expressible: 0,
+            not_applicable: BTreeMap::new(),
             failures: Vec::new(),
         }
     }
@@ -106,17 +110,28 @@ impl Tally {
         self.not_expressible += 1;
     }
 
+    /// Counts a case that tests something other than what the module
+    /// implements (another algorithm, a draft encoding), saying `why`.
+    pub fn not_applicable(&mut self, why: &str) {
+        *self.not_applicable.entry(why.to_owned()).or_default() += 1;
+    }
+
     /// Prints the counts; panics listing the failures, if any.
     #[track_caller]
     pub fn finish(self) {
+        let not_applicable: usize = self.not_applicable.values().sum();
         let summary = format!(
-            "{}: {} passed, {} not expressible through PKCS#11, {} failed",
+            "{}: {} passed, {} not expressible through PKCS#11, {} not applicable, {} failed",
             self.file,
             self.passed,
             self.not_expressible,
+            not_applicable,
             self.failures.len()
         );
         println!("{summary}");
+        for (why, n) in &self.not_applicable {
+            println!("    not applicable {n}: {why}");
+        }
         assert!(
             self.failures.is_empty(),
             "{summary}:\n  {}",
@@ -128,7 +143,7 @@ impl Tally {
                 .join("\n  ")
         );
         assert!(
-            self.passed + self.not_expressible > 0,
+            self.passed + self.not_expressible + not_applicable > 0,
             "{}: no case was run",
             self.file
         );
