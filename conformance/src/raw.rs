@@ -349,6 +349,59 @@ pub fn verify_parts(
     call!(C_VerifyFinal(h, inp(sig), ulen(sig)))
 }
 
+/// `C_VerifySignatureInit` + `C_VerifySignature`: the first failing CKR.
+pub fn verify_signature(
+    h: CK_SESSION_HANDLE,
+    m: &mut Mech,
+    key: CK_OBJECT_HANDLE,
+    data: &[u8],
+    sig: &[u8],
+) -> CK_RV {
+    match ok(call!(C_VerifySignatureInit(
+        h,
+        m.ptr(),
+        key,
+        inp(sig),
+        ulen(sig)
+    ))) {
+        Err(rv) => rv,
+        Ok(()) => call!(C_VerifySignature(h, inp(data), ulen(data))),
+    }
+}
+
+/// `C_VerifySignatureInit`, `C_VerifySignatureUpdate` per part,
+/// `C_VerifySignatureFinal`: the first failing CKR.
+pub fn verify_signature_parts(
+    h: CK_SESSION_HANDLE,
+    m: &mut Mech,
+    key: CK_OBJECT_HANDLE,
+    parts: &[&[u8]],
+    sig: &[u8],
+) -> CK_RV {
+    if let Err(rv) = ok(call!(C_VerifySignatureInit(
+        h,
+        m.ptr(),
+        key,
+        inp(sig),
+        ulen(sig)
+    ))) {
+        return rv;
+    }
+    for p in parts {
+        if let Err(rv) = ok(call!(C_VerifySignatureUpdate(h, inp(p), ulen(p)))) {
+            return rv;
+        }
+    }
+    call!(C_VerifySignatureFinal(h))
+}
+
+/// `data` cut into three parts (some may be empty) for multi-part calls.
+pub fn thirds(data: &[u8]) -> [&[u8]; 3] {
+    let a = data.len() / 3;
+    let b = 2 * data.len() / 3;
+    [&data[..a], &data[a..b], &data[b..]]
+}
+
 /// `C_WrapKey` with the two-call convention.
 pub fn wrap(
     h: CK_SESSION_HANDLE,

@@ -16,6 +16,7 @@
 //! (a wrong result, a refusal of a valid case, an unclean return value)
 //! fails the test, after the per-lane counts of the file are printed.
 
+use crate::raw::{self, Mech};
 use crate::{rv_name, Fixture};
 use cryptoki_sys::*;
 use serde_json::Value as Json;
@@ -191,6 +192,83 @@ impl Outcome {
     }
 }
 
+/// A verification call sequence a signature file runs each case through.
+#[derive(Clone, Copy, Debug)]
+pub enum VerifyCall {
+    /// `C_VerifyInit` + `C_Verify`.
+    Verify,
+    /// `C_VerifySignatureInit` + `C_VerifySignature` (PKCS#11 3.2).
+    VerifySignature,
+    /// `C_VerifySignatureInit`, `C_VerifySignatureUpdate` on three parts of
+    /// the data, `C_VerifySignatureFinal`.
+    VerifySignatureParts,
+}
+
+/// The calls of a single-part mechanism (CKM_ECDSA, CKM_RSA_PKCS, …).
+pub const SINGLE_PART: &[VerifyCall] = &[VerifyCall::Verify, VerifyCall::VerifySignature];
+
+/// The calls of a mechanism that also verifies in parts.
+pub const MULTI_PART: &[VerifyCall] = &[
+    VerifyCall::Verify,
+    VerifyCall::VerifySignature,
+    VerifyCall::VerifySignatureParts,
+];
+
+impl VerifyCall {
+    /// The call's name, for lanes and messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            VerifyCall::Verify => "C_Verify",
+            VerifyCall::VerifySignature => "C_VerifySignature",
+            VerifyCall::VerifySignatureParts => "C_VerifySignatureUpdate/Final",
+        }
+    }
+
+    /// The call on `data` and `sig` with key `key`, judged by
+    /// [`Outcome::verify`].
+    pub fn run(
+        self,
+        h: CK_SESSION_HANDLE,
+        m: &mut Mech,
+        key: CK_OBJECT_HANDLE,
+        data: &[u8],
+        sig: &[u8],
+    ) -> Outcome {
+        let rv = match self {
+            VerifyCall::Verify => raw::verify(h, m, key, data, sig),
+            VerifyCall::VerifySignature => raw::verify_signature(h, m, key, data, sig),
+            VerifyCall::VerifySignatureParts => {
+                raw::verify_signature_parts(h, m, key, &raw::thirds(data), sig)
+            }
+        };
+        Outcome::verify(self.name(), rv)
+    }
+}
+
+/// The lane names of a signature file: each mechanism with each of its
+/// calls ("CKM_ECDSA_SHA256 C_VerifySignature").
+pub fn verify_lane_names(mechanisms: &[(&str, &[VerifyCall])]) -> Vec<String> {
+    mechanisms
+        .iter()
+        .flat_map(|(mech, calls)| calls.iter().map(move |c| format!("{mech} {}", c.name())))
+        .collect()
+}
+
+/// Every call of `calls` on one case, each with a fresh `mech()`.
+pub fn verify_with_each(
+    h: CK_SESSION_HANDLE,
+    mech: impl Fn() -> Mech,
+    calls: &[VerifyCall],
+    key: CK_OBJECT_HANDLE,
+    data: &[u8],
+    sig: &[u8],
+) -> Vec<Outcome> {
+    calls
+        .iter()
+        .map(|c| c.run(h, &mut mech(), key, data, sig))
+        .collect()
+}
+
 fn names(rvs: &[CK_RV]) -> String {
     let n: Vec<String> = rvs.iter().map(|r| rv_name(*r)).collect();
     format!("one of [{}]", n.join(", "))
@@ -325,9 +403,9 @@ pub fn run_file(file: &str, mut run: impl FnMut(CK_SESSION_HANDLE, &Case) -> Out
 /// Runs every case of `file` in a fresh token's user session: `run` gives
 /// one [`Outcome`] per lane named in `lanes`, in that order. Prints each
 /// lane's counts, then fails listing the mismatches, if any.
-pub fn run_lanes(
+pub fn run_lanes<S: AsRef<str>>(
     file: &str,
-    lanes: &[&str],
+    lanes: &[S],
     mut run: impl FnMut(CK_SESSION_HANDLE, &Case) -> Vec<Outcome>,
 ) {
     let doc = load(file);
@@ -369,6 +447,7 @@ pub fn run_lanes(
     let mut failed = Vec::new();
     for (lane, tally) in lanes.iter().zip(&tallies) {
         assert_eq!(tally.total(), cases);
+        let lane = lane.as_ref();
         println!("{}", tally.summary(file, lane));
         if !tally.mismatches.is_empty() {
             failed.push(format!(

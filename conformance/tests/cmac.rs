@@ -212,6 +212,51 @@ fn cryptoki_mechanism_and_refusals() {
     );
 }
 
+/// C_VerifySignature (PKCS#11 3.2), single- and multi-part, for every key
+/// length and both mechanisms: the right MAC verifies, one flipped bit is
+/// CKR_SIGNATURE_INVALID.
+#[test]
+fn verify_signature_single_and_multi_part() {
+    let fx = Fixture::new();
+    let s = fx.user_session();
+    let h = s.handle();
+    let message = hex::decode(MESSAGE).unwrap();
+    for (key, tags) in VECTORS {
+        let k = keys::aes(&s, &hex::decode(key).unwrap(), vec![]);
+        let tag = hex::decode(tags[3]).unwrap();
+        let mut bad = tag.clone();
+        bad[7] ^= 0x04;
+        let bits = key.len() * 4;
+        let mechanisms: [(fn() -> Mech, &[u8], &[u8], &str); 2] = [
+            (|| Mech::new(CKM_AES_CMAC), &tag, &bad, "CKM_AES_CMAC"),
+            (
+                || Mech::mac_general(CKM_AES_CMAC_GENERAL, 8),
+                &tag[..8],
+                &bad[..8],
+                "CKM_AES_CMAC_GENERAL(8)",
+            ),
+        ];
+        for (mech, good, flipped, name) in mechanisms {
+            for (mac, want, which) in [
+                (good, CKR_OK, "right MAC"),
+                (flipped, CKR_SIGNATURE_INVALID, "MAC with a flipped bit"),
+            ] {
+                let what = format!("{bits}-bit key, {name}, {which}");
+                expect_rv(
+                    raw::verify_signature(h, &mut mech(), k, &message, mac),
+                    want,
+                    &format!("{what}: C_VerifySignature"),
+                );
+                expect_rv(
+                    raw::verify_signature_parts(h, &mut mech(), k, &raw::thirds(&message), mac),
+                    want,
+                    &format!("{what}: C_VerifySignatureUpdate/Final"),
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn mechanism_info() {
     let fx = Fixture::new();

@@ -10,9 +10,9 @@
 //! internal interface (M' given, external μ) is counted as not expressible.
 
 use cryptoki_sys::*;
-use pqc_common::{prehash_digest, run_file, thirds};
+use pqc_common::{prehash_digest, run_file};
 use qrc_conformance::pqc::{self, Case, ParamSet, Scratch};
-use qrc_conformance::raw::{self, Mech};
+use qrc_conformance::raw::{self, thirds, Mech};
 use serde_json::Value as Json;
 
 mod pqc_common;

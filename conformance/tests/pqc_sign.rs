@@ -5,9 +5,9 @@
 //! parameters (context length, hedging, NULL parameter), and key usage.
 
 use cryptoki_sys::*;
-use pqc_common::{prehash_digest, thirds, Failures};
+use pqc_common::{prehash_digest, Failures};
 use qrc_conformance::pqc::{self, Family, ParamSet, SignMech};
-use qrc_conformance::raw::{self, Mech};
+use qrc_conformance::raw::{self, thirds, Mech};
 use qrc_conformance::{call, Fixture};
 
 mod pqc_common;

@@ -2,7 +2,9 @@
 //! X25519 vectors through the module.
 //!
 //! - ECDSA: each signature is verified with CKM_ECDSA_SHA256/384/512 on the
-//!   message and with CKM_ECDSA on its digest. PKCS#11 signatures are the
+//!   message (C_Verify, C_VerifySignature, and C_VerifySignatureUpdate on
+//!   three parts) and with CKM_ECDSA on its digest (C_Verify,
+//!   C_VerifySignature: it is single-part). PKCS#11 signatures are the
 //!   raw r‖s, so a DER signature is converted first; one that is not strict
 //!   DER (or whose integers are negative or too long for the curve) has no
 //!   PKCS#11 form and counts as refused by that conversion.
@@ -15,7 +17,8 @@
 //!   parameters) cannot be said in PKCS#11, whose derivation takes only the
 //!   point: its point is still run, must be refused or, if it lies on the
 //!   key's curve, is skipped as inexpressible.
-//! - Ed25519: CKM_EDDSA (pure Ed25519, no parameter).
+//! - Ed25519: CKM_EDDSA (pure Ed25519, no parameter), through C_Verify,
+//!   C_VerifySignature and C_VerifySignatureUpdate.
 //! - X25519: CKM_ECDH1_DERIVE on CKK_EC_MONTGOMERY keys. Wycheproof's
 //!   acceptable low-order peers give an all-zero secret, which the module
 //!   may refuse; either way the answer must be a clean CKR.
@@ -25,7 +28,8 @@ use cryptoki_sys::*;
 use qrc_conformance::raw::{self, Mech};
 use qrc_conformance::rv_name;
 use qrc_conformance::wycheproof::{
-    der_tlv, derive_value, destroy, run_lanes, Case, Der, Expect, Outcome,
+    der_tlv, derive_value, destroy, run_lanes, verify_lane_names, verify_with_each, Case, Der,
+    Expect, Outcome, MULTI_PART, SINGLE_PART,
 };
 use sha2::Digest;
 use std::collections::HashMap;
@@ -124,20 +128,6 @@ impl GroupKeys {
     }
 }
 
-/// `C_VerifyInit` + `C_Verify` judged: acceptance, or a signature error.
-fn verify(
-    h: CK_SESSION_HANDLE,
-    ty: CK_MECHANISM_TYPE,
-    key: CK_OBJECT_HANDLE,
-    data: &[u8],
-    sig: &[u8],
-) -> Outcome {
-    Outcome::verify(
-        "C_Verify",
-        raw::verify(h, &mut Mech::new(ty), key, data, sig),
-    )
-}
-
 /// r‖s of a strict-DER ECDSA-Sig-Value whose integers are non-negative and
 /// fit in `n` bytes; why not, otherwise.
 fn der_to_raw(der: &[u8], n: usize) -> Result<Vec<u8>, String> {
@@ -173,7 +163,9 @@ fn ecdsa_file(
     der: bool,
 ) {
     let mut keys = GroupKeys::default();
-    run_lanes(file, &[hashing.1, "CKM_ECDSA"], |h, c| {
+    let lanes = verify_lane_names(&[(hashing.1, MULTI_PART), ("CKM_ECDSA", SINGLE_PART)]);
+    run_lanes(file, &lanes, |h, c| {
+        let all = |o: Outcome| vec![o; lanes.len()];
         let key = match keys.get(c, || {
             public_key(
                 h,
@@ -183,26 +175,27 @@ fn ecdsa_file(
             )
         }) {
             Ok(k) => k,
-            Err(o) => return vec![o.clone(), o],
+            Err(o) => return all(o),
         };
         let (msg, sig) = (c.hex("msg"), c.hex("sig"));
         let sig = if der {
             match der_to_raw(&sig, curve.n) {
                 Ok(raw) => raw,
-                Err(why) => {
-                    return vec![
-                        Outcome::NotEncodable(why.clone()),
-                        Outcome::NotEncodable(why),
-                    ]
-                }
+                Err(why) => return all(Outcome::NotEncodable(why)),
             }
         } else {
             sig
         };
-        vec![
-            verify(h, hashing.0, key, &msg, &sig),
-            verify(h, CKM_ECDSA, key, &hash(&msg), &sig),
-        ]
+        let mut out = verify_with_each(h, || Mech::new(hashing.0), MULTI_PART, key, &msg, &sig);
+        out.extend(verify_with_each(
+            h,
+            || Mech::new(CKM_ECDSA),
+            SINGLE_PART,
+            key,
+            &hash(&msg),
+            &sig,
+        ));
+        out
     });
 }
 
@@ -491,7 +484,8 @@ fn wycheproof_x25519() {
 #[test]
 fn wycheproof_ed25519() {
     let mut keys = GroupKeys::default();
-    run_lanes("ed25519_test.json", &["CKM_EDDSA"], |h, c| {
+    let lanes = verify_lane_names(&[("CKM_EDDSA", MULTI_PART)]);
+    run_lanes("ed25519_test.json", &lanes, |h, c| {
         let key = match keys.get(c, || {
             public_key(
                 h,
@@ -501,8 +495,9 @@ fn wycheproof_ed25519() {
             )
         }) {
             Ok(k) => k,
-            Err(o) => return vec![o],
+            Err(o) => return vec![o; lanes.len()],
         };
-        vec![verify(h, CKM_EDDSA, key, &c.hex("msg"), &c.hex("sig"))]
+        let (msg, sig) = (c.hex("msg"), c.hex("sig"));
+        verify_with_each(h, || Mech::new(CKM_EDDSA), MULTI_PART, key, &msg, &sig)
     });
 }

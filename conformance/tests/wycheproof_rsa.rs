@@ -1,7 +1,9 @@
 //! Wycheproof RSA vectors through the module: PKCS#1 v1.5 signatures
 //! (CKM_SHA*_RSA_PKCS on the message, CKM_RSA_PKCS on the DigestInfo made
 //! here), PSS signatures (CKM_SHA*_RSA_PKCS_PSS on the message,
-//! CKM_RSA_PKCS_PSS on the digest, both with CK_RSA_PKCS_PSS_PARAMS),
+//! CKM_RSA_PKCS_PSS on the digest, both with CK_RSA_PKCS_PSS_PARAMS), each
+//! through C_Verify and C_VerifySignature, the hashing mechanisms also
+//! through C_VerifySignatureUpdate on three parts,
 //! PKCS#1 v1.5 and OAEP decryption (CKM_RSA_PKCS, CKM_RSA_PKCS_OAEP with
 //! CK_RSA_PKCS_OAEP_PARAMS and the label), each through C_Decrypt and
 //! C_UnwrapKey. Keys are imported with C_CreateObject as session objects.
@@ -15,7 +17,8 @@ use cryptoki_sys::*;
 use qrc_conformance::raw::{self, Mech};
 use qrc_conformance::rv_name;
 use qrc_conformance::wycheproof::{
-    destroy, run_lanes, Case, Outcome, DECRYPT_REFUSALS, UNWRAP_REFUSALS,
+    destroy, run_lanes, verify_lane_names, verify_with_each, Case, Outcome, DECRYPT_REFUSALS,
+    MULTI_PART, SINGLE_PART, UNWRAP_REFUSALS,
 };
 use sha2::Digest;
 use std::collections::HashMap;
@@ -161,36 +164,32 @@ impl GroupKeys {
     }
 }
 
-fn verify(
-    h: CK_SESSION_HANDLE,
-    m: &mut Mech,
-    key: CK_OBJECT_HANDLE,
-    data: &[u8],
-    sig: &[u8],
-) -> Outcome {
-    Outcome::verify("C_Verify", raw::verify(h, m, key, data, sig))
-}
-
 fn pkcs1_signature_file(file: &str, hashing: (CK_MECHANISM_TYPE, &str)) {
     let mut keys = GroupKeys::default();
-    run_lanes(
-        file,
-        &[hashing.1, "CKM_RSA_PKCS on the DigestInfo"],
-        |h, c| {
-            let key = match keys.get(c, || public_key(h, c)) {
-                Ok(k) => k,
-                Err(o) => return vec![o.clone(), o],
-            };
-            let hs = hash(c.group_str("sha"));
-            let (msg, sig) = (c.hex("msg"), c.hex("sig"));
-            let mut info = hex::decode(hs.prefix).expect("DigestInfo prefix");
-            info.extend(hs.digest(&msg));
-            vec![
-                verify(h, &mut Mech::new(hashing.0), key, &msg, &sig),
-                verify(h, &mut Mech::new(CKM_RSA_PKCS), key, &info, &sig),
-            ]
-        },
-    );
+    let lanes = verify_lane_names(&[
+        (hashing.1, MULTI_PART),
+        ("CKM_RSA_PKCS on the DigestInfo", SINGLE_PART),
+    ]);
+    run_lanes(file, &lanes, |h, c| {
+        let key = match keys.get(c, || public_key(h, c)) {
+            Ok(k) => k,
+            Err(o) => return vec![o; lanes.len()],
+        };
+        let hs = hash(c.group_str("sha"));
+        let (msg, sig) = (c.hex("msg"), c.hex("sig"));
+        let mut info = hex::decode(hs.prefix).expect("DigestInfo prefix");
+        info.extend(hs.digest(&msg));
+        let mut out = verify_with_each(h, || Mech::new(hashing.0), MULTI_PART, key, &msg, &sig);
+        out.extend(verify_with_each(
+            h,
+            || Mech::new(CKM_RSA_PKCS),
+            SINGLE_PART,
+            key,
+            &info,
+            &sig,
+        ));
+        out
+    });
 }
 
 const SHA256_RSA: (CK_MECHANISM_TYPE, &str) = (CKM_SHA256_RSA_PKCS, "CKM_SHA256_RSA_PKCS");
@@ -253,35 +252,36 @@ fn pss_params(c: &Case) -> CK_RSA_PKCS_PSS_PARAMS {
 
 fn pss_file(file: &str, hashing: (CK_MECHANISM_TYPE, &str)) {
     let mut keys = GroupKeys::default();
-    run_lanes(
-        file,
-        &[hashing.1, "CKM_RSA_PKCS_PSS on the digest"],
-        |h, c| {
-            assert_eq!(c.group_str("mgf"), "MGF1");
-            let key = match keys.get(c, || public_key(h, c)) {
-                Ok(k) => k,
-                Err(o) => return vec![o.clone(), o],
-            };
-            let (msg, sig) = (c.hex("msg"), c.hex("sig"));
-            let digest = hash(c.group_str("sha")).digest(&msg);
-            vec![
-                verify(
-                    h,
-                    &mut Mech::with_struct(hashing.0, pss_params(c)),
-                    key,
-                    &msg,
-                    &sig,
-                ),
-                verify(
-                    h,
-                    &mut Mech::with_struct(CKM_RSA_PKCS_PSS, pss_params(c)),
-                    key,
-                    &digest,
-                    &sig,
-                ),
-            ]
-        },
-    );
+    let lanes = verify_lane_names(&[
+        (hashing.1, MULTI_PART),
+        ("CKM_RSA_PKCS_PSS on the digest", SINGLE_PART),
+    ]);
+    run_lanes(file, &lanes, |h, c| {
+        assert_eq!(c.group_str("mgf"), "MGF1");
+        let key = match keys.get(c, || public_key(h, c)) {
+            Ok(k) => k,
+            Err(o) => return vec![o; lanes.len()],
+        };
+        let (msg, sig) = (c.hex("msg"), c.hex("sig"));
+        let digest = hash(c.group_str("sha")).digest(&msg);
+        let mut out = verify_with_each(
+            h,
+            || Mech::with_struct(hashing.0, pss_params(c)),
+            MULTI_PART,
+            key,
+            &msg,
+            &sig,
+        );
+        out.extend(verify_with_each(
+            h,
+            || Mech::with_struct(CKM_RSA_PKCS_PSS, pss_params(c)),
+            SINGLE_PART,
+            key,
+            &digest,
+            &sig,
+        ));
+        out
+    });
 }
 
 #[test]

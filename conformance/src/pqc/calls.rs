@@ -1,11 +1,13 @@
 //! Raw calls cryptoki's typed API cannot shape freely: key-pair generation
 //! with any template, CKM_PUB_KEY_FROM_PRIV_KEY, C_EncapsulateKey /
-//! C_DecapsulateKey buffers, C_VerifySignature*; and [`Scratch`], the
-//! per-case objects a vector run destroys.
+//! C_DecapsulateKey buffers; and [`Scratch`], the per-case objects a vector
+//! run destroys. C_VerifySignature* serves every family: it lives in
+//! [`crate::raw`], re-exported here for the post-quantum tests.
 
 use super::{bool_attr, pair_templates, ParamSet};
 use crate::call;
 use crate::raw::{two_call, Mech, Template};
+pub use crate::raw::{verify_signature, verify_signature_parts};
 use cryptoki::object::Attribute;
 use cryptoki_sys::*;
 
@@ -114,52 +116,6 @@ pub fn decapsulate(
         &mut key
     )))?;
     Ok(key)
-}
-
-/// `C_VerifySignatureInit` + `C_VerifySignature`: the first failing CKR.
-pub fn verify_signature(
-    h: CK_SESSION_HANDLE,
-    m: &mut Mech,
-    key: CK_OBJECT_HANDLE,
-    data: &[u8],
-    sig: &[u8],
-) -> CK_RV {
-    match ok(call!(C_VerifySignatureInit(
-        h,
-        m.ptr(),
-        key,
-        inp(sig),
-        ulen(sig)
-    ))) {
-        Err(rv) => rv,
-        Ok(()) => call!(C_VerifySignature(h, inp(data), ulen(data))),
-    }
-}
-
-/// `C_VerifySignatureInit`, `C_VerifySignatureUpdate` per part,
-/// `C_VerifySignatureFinal`: the first failing CKR.
-pub fn verify_signature_parts(
-    h: CK_SESSION_HANDLE,
-    m: &mut Mech,
-    key: CK_OBJECT_HANDLE,
-    parts: &[&[u8]],
-    sig: &[u8],
-) -> CK_RV {
-    if let Err(rv) = ok(call!(C_VerifySignatureInit(
-        h,
-        m.ptr(),
-        key,
-        inp(sig),
-        ulen(sig)
-    ))) {
-        return rv;
-    }
-    for p in parts {
-        if let Err(rv) = ok(call!(C_VerifySignatureUpdate(h, inp(p), ulen(p)))) {
-            return rv;
-        }
-    }
-    call!(C_VerifySignatureFinal(h))
 }
 
 /// Every object the session can see (for "no key was created" checks).

@@ -60,13 +60,6 @@ pub fn prehash_digest(name: &str, msg: &[u8]) -> Vec<u8> {
     }
 }
 
-/// `msg` cut into three parts (some may be empty) for multi-part calls.
-pub fn thirds(msg: &[u8]) -> [&[u8]; 3] {
-    let a = msg.len() / 3;
-    let b = 2 * msg.len() / 3;
-    [&msg[..a], &msg[a..b], &msg[b..]]
-}
-
 /// Collects the failures of a sweep (every parameter set, every mechanism)
 /// so one run reports all of them.
 #[derive(Default)]
