@@ -1,7 +1,7 @@
 //! Signature mechanisms (ML-DSA, HashML-DSA, SLH-DSA, HashSLH-DSA, Falcon)
 //! as PKCS#11 3.2 operations: the two-call convention on C_Sign,
 //! C_Verify and C_VerifySignatureInit/…/Final, multi-part (64 MiB in 1 MiB
-//! chunks), the CK_SIGN_ADDITIONAL_CONTEXT / CK_HASH_SIGN_ADDITIONAL_CONTEXT
+//! chunks, streamed in bounded memory), the CK_SIGN_ADDITIONAL_CONTEXT / CK_HASH_SIGN_ADDITIONAL_CONTEXT
 //! parameters (context length, hedging, NULL parameter), and key usage.
 
 use cryptoki_sys::*;
@@ -235,6 +235,79 @@ fn every_signature_mechanism_two_call_and_verify_paths() {
     f.finish();
 }
 
+/// Parts and part size of the 64 MiB message.
+const PARTS: usize = 64;
+const PART: usize = 1 << 20;
+
+/// Byte `i` of the 64 MiB message.
+fn message_byte(i: usize) -> u8 {
+    ((i as u32).wrapping_mul(2_654_435_761) >> 13) as u8
+}
+
+/// Feeds the 64 MiB message to `update` in 1 MiB parts made on the fly in
+/// one reused buffer, so this process never holds the message; the first
+/// failing CKR.
+fn stream_message(mut update: impl FnMut(&[u8]) -> CK_RV) -> CK_RV {
+    let mut part = vec![0u8; PART];
+    for n in 0..PARTS {
+        for (i, b) in part.iter_mut().enumerate() {
+            *b = message_byte(n * PART + i);
+        }
+        let rv = update(&part);
+        if rv != CKR_OK {
+            return rv;
+        }
+    }
+    CKR_OK
+}
+
+fn ptr_len(data: &[u8]) -> (*mut u8, CK_ULONG) {
+    (data.as_ptr() as *mut u8, data.len() as CK_ULONG)
+}
+
+/// Resets the process's peak resident set size to the current one
+/// (Linux ≥ 4.0: `5` in /proc/self/clear_refs).
+fn reset_peak_resident() {
+    std::fs::write("/proc/self/clear_refs", "5")
+        .expect("reset VmHWM through /proc/self/clear_refs");
+}
+
+/// The peak resident set size since the last reset (VmHWM), in bytes.
+fn peak_resident() -> usize {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    let kib: usize = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().strip_suffix("kB"))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("VmHWM in /proc/self/status");
+    kib << 10
+}
+
+/// How far peak resident memory may grow while 64 MiB stream through one
+/// operation: a module that buffered the message would need all of it.
+const STREAMING_GROWTH_LIMIT: usize = 16 << 20;
+
+/// Runs `stream` (one whole streamed operation) and asserts the peak
+/// resident memory grew by less than [`STREAMING_GROWTH_LIMIT`]; returns
+/// its result.
+fn streams_in_bounded_memory<T>(what: &str, stream: impl FnOnce() -> T) -> T {
+    reset_peak_resident();
+    let before = peak_resident();
+    let out = stream();
+    let growth = peak_resident().saturating_sub(before);
+    println!("{what}: peak resident memory grew by {} KiB", growth >> 10);
+    assert!(
+        growth < STREAMING_GROWTH_LIMIT,
+        "{what}: peak resident memory grew by {} KiB streaming {} MiB in 1 MiB parts \
+         (limit {} KiB): the message is being buffered",
+        growth >> 10,
+        PARTS * PART >> 20,
+        STREAMING_GROWTH_LIMIT >> 10
+    );
+    out
+}
+
 #[test]
 fn mldsa_multi_part_64_mib() {
     let fx = Fixture::new();
@@ -242,15 +315,47 @@ fn mldsa_multi_part_64_mib() {
     let h = s.handle();
     let set = pqc::param_set("ML-DSA-65");
     let (pk, sk) = pqc::key_pair(h, set);
-    let big: Vec<u8> = (0..64u32 << 20)
-        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
-        .collect();
-    let chunks: Vec<&[u8]> = big.chunks(1 << 20).collect();
-    assert_eq!(chunks.len(), 64);
     let mut m = pqc::sign_mech(CKM_ML_DSA, CKH_DETERMINISTIC_REQUIRED, b"64 MiB");
-    let parts = raw::sign_parts(h, &mut m, sk, &chunks).expect("C_SignUpdate ×64 / C_SignFinal");
-    let single = raw::sign(h, &mut m, sk, &big).expect("C_Sign(64 MiB)");
+    let parts = streams_in_bounded_memory("C_SignUpdate ×64", || {
+        assert_eq!(call!(C_SignInit(h, m.ptr(), sk)), CKR_OK, "C_SignInit");
+        let rv = stream_message(|p| {
+            let (d, l) = ptr_len(p);
+            call!(C_SignUpdate(h, d, l))
+        });
+        assert_eq!(rv, CKR_OK, "C_SignUpdate ×64");
+        raw::two_call(|o, l| call!(C_SignFinal(h, o, l))).expect("C_SignFinal")
+    });
     assert_eq!(parts.len(), set.out_len);
+    let rv = streams_in_bounded_memory("C_VerifyUpdate ×64", || {
+        assert_eq!(call!(C_VerifyInit(h, m.ptr(), pk)), CKR_OK, "C_VerifyInit");
+        let rv = stream_message(|p| {
+            let (d, l) = ptr_len(p);
+            call!(C_VerifyUpdate(h, d, l))
+        });
+        assert_eq!(rv, CKR_OK, "C_VerifyUpdate ×64");
+        let (d, l) = ptr_len(&parts);
+        call!(C_VerifyFinal(h, d, l))
+    });
+    assert_eq!(rv, CKR_OK, "C_VerifyFinal after 64 MiB");
+    let rv = streams_in_bounded_memory("C_VerifySignatureUpdate ×64", || {
+        let (d, l) = ptr_len(&parts);
+        assert_eq!(
+            call!(C_VerifySignatureInit(h, m.ptr(), pk, d, l)),
+            CKR_OK,
+            "C_VerifySignatureInit"
+        );
+        let rv = stream_message(|p| {
+            let (d, l) = ptr_len(p);
+            call!(C_VerifySignatureUpdate(h, d, l))
+        });
+        assert_eq!(rv, CKR_OK, "C_VerifySignatureUpdate ×64");
+        call!(C_VerifySignatureFinal(h))
+    });
+    assert_eq!(rv, CKR_OK, "C_VerifySignatureFinal after 64 MiB");
+
+    // Single-part calls need the whole message here.
+    let big: Vec<u8> = (0..PARTS * PART).map(message_byte).collect();
+    let single = raw::sign(h, &mut m, sk, &big).expect("C_Sign(64 MiB)");
     assert!(
         parts == single,
         "multi-part and single-part deterministic signatures differ"
@@ -260,26 +365,17 @@ fn mldsa_multi_part_64_mib() {
         CKR_OK,
         "C_Verify(64 MiB)"
     );
-    assert_eq!(
-        raw::verify_parts(h, &mut m, pk, &chunks, &parts),
-        CKR_OK,
-        "C_VerifyUpdate ×64"
-    );
-    assert_eq!(
-        pqc::verify_signature_parts(h, &mut m, pk, &chunks, &parts),
-        CKR_OK,
-        "C_VerifySignatureUpdate ×64"
-    );
     let mut changed = big.clone();
     changed[40 << 20] ^= 1;
     let rv = raw::verify_parts(
         h,
         &mut m,
         pk,
-        &changed.chunks(1 << 20).collect::<Vec<_>>(),
+        &changed.chunks(PART).collect::<Vec<_>>(),
         &parts,
     );
-    assert_eq!(rv, CKR_SIGNATURE_INVALID, "one bit changed in chunk 40");
+    assert_eq!(rv, CKR_SIGNATURE_INVALID, "one bit changed in part 40");
+    let chunks: Vec<&[u8]> = big.chunks(PART).collect();
     let mut hedged = pqc::sign_mech(CKM_ML_DSA, CKH_HEDGE_REQUIRED, b"64 MiB");
     let sig = raw::sign_parts(h, &mut hedged, sk, &chunks).expect("hedged C_SignUpdate ×64");
     assert_eq!(
