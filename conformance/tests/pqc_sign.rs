@@ -496,21 +496,37 @@ fn parameters(
         )
     })();
     f.check(&format!("{n}: hedge variants"), r);
-    // NULL parameter: hedge preferred, empty context.
+    // NULL parameter: hedge preferred (so hedged: two signatures differ,
+    // and differ from the deterministic one), empty context.
     let r = (|| {
         let mut null = Mech::new(pure);
         let sig = pqc::must(raw::sign(h, &mut null, sk, msg), "C_Sign(NULL parameter)")?;
+        let again = pqc::must(raw::sign(h, &mut null, sk, msg), "C_Sign(NULL parameter)")?;
+        let mut det = pqc::sign_mech(pure, CKH_DETERMINISTIC_REQUIRED, b"");
+        let det_sig = pqc::must(
+            raw::sign(h, &mut det, sk, msg),
+            "C_Sign(deterministic, empty context)",
+        )?;
+        if sig == again || sig == det_sig || again == det_sig {
+            return Err("the NULL parameter signed deterministically: want hedged".into());
+        }
         let mut empty = pqc::sign_mech(pure, CKH_HEDGE_PREFERRED, b"");
-        pqc::rv_is(
-            raw::verify(h, &mut empty, pk, msg, &sig),
-            CKR_OK,
-            "C_Verify(empty context) of the NULL-parameter signature",
-        )?;
-        pqc::rv_is(
-            raw::verify(h, &mut null, pk, msg, &sig),
-            CKR_OK,
-            "C_Verify(NULL parameter)",
-        )?;
+        for (s, which) in [
+            (&sig, "first NULL-parameter signature"),
+            (&again, "second NULL-parameter signature"),
+            (&det_sig, "deterministic signature"),
+        ] {
+            pqc::rv_is(
+                raw::verify(h, &mut empty, pk, msg, s),
+                CKR_OK,
+                &format!("C_Verify(empty context) of the {which}"),
+            )?;
+            pqc::rv_is(
+                raw::verify(h, &mut null, pk, msg, s),
+                CKR_OK,
+                &format!("C_Verify(NULL parameter) of the {which}"),
+            )?;
+        }
         let mut ctx = pqc::sign_mech(pure, CKH_HEDGE_PREFERRED, b"x");
         pqc::rv_is(
             raw::verify(h, &mut ctx, pk, msg, &sig),
