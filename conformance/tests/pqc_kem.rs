@@ -265,6 +265,26 @@ fn new_secret_key_follows_the_template() {
     });
     f.check("sensitive secret", r.map(drop));
 
+    // Sensitive and never extractable as asked, yet computed from a peer's
+    // input: LOCAL, ALWAYS_SENSITIVE and NEVER_EXTRACTABLE stay false
+    // (PKCS#11 3.2 for keys C_EncapsulateKey / C_DecapsulateKey make).
+    let mut t = pqc::secret_template();
+    t.retain(|a| {
+        ![
+            AttributeType::VendorDefined(CKA_SENSITIVE),
+            AttributeType::VendorDefined(CKA_EXTRACTABLE),
+        ]
+        .contains(&a.attribute_type())
+    });
+    t.push(pqc::bool_attr(CKA_SENSITIVE, true));
+    t.push(pqc::bool_attr(CKA_EXTRACTABLE, false));
+    let r = both_keys(h, &mut sc, pk, sk, t, |k| {
+        computed(k)?;
+        flag(h, k, CKA_SENSITIVE, true)?;
+        flag(h, k, CKA_EXTRACTABLE, false)
+    });
+    f.check("sensitive, non-extractable secret", r.map(drop));
+
     // A token secret key while logged in.
     let mut t = pqc::secret_template();
     t.retain(|a| a.attribute_type() != AttributeType::VendorDefined(CKA_TOKEN));
