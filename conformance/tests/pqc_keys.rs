@@ -64,9 +64,10 @@ fn length(
     }
 }
 
-/// CKA_PUBLIC_KEY_INFO is a DER SPKI with the set's OID, no parameters,
-/// and the public key as its bits (Falcon has no standard OID: only the
-/// bits are checked).
+/// CKA_PUBLIC_KEY_INFO of `k` (a public key, or a private key, which
+/// carries its public key's) is a DER SPKI with the set's OID, no
+/// parameters, and the public key as its bits (Falcon has no standard OID:
+/// only the bits are checked).
 fn spki_ok(
     h: CK_SESSION_HANDLE,
     k: CK_OBJECT_HANDLE,
@@ -129,6 +130,7 @@ fn readable_pair(h: CK_SESSION_HANDLE, set: &ParamSet) -> Result<(), String> {
     let pk_value = length(h, pk, CKA_VALUE, set.pk_len, "public")?;
     let sk_value = length(h, sk, CKA_VALUE, set.sk_len, "private")?;
     spki_ok(h, pk, set, &pk_value)?;
+    spki_ok(h, sk, set, &pk_value).map_err(|e| format!("private key: {e}"))?;
     let derived = pqc::must(sc.public_from(sk), "C_DeriveKey(CKM_PUB_KEY_FROM_PRIV_KEY)")?;
     pqc::same(
         "derived public key",
@@ -162,13 +164,14 @@ fn readable_pair(h: CK_SESSION_HANDLE, set: &ParamSet) -> Result<(), String> {
     pair_works(h, set, derived, sk)
 }
 
-/// A pair whose private half is sensitive and not extractable: value and
-/// seed unreadable, ALWAYS_SENSITIVE and NEVER_EXTRACTABLE set.
+/// A pair whose private half is a sensitive, non-extractable token key:
+/// value and seed unreadable, ALWAYS_SENSITIVE and NEVER_EXTRACTABLE set,
+/// its CKA_PUBLIC_KEY_INFO readable.
 fn sensitive_pair(h: CK_SESSION_HANDLE, set: &ParamSet) -> Result<(), String> {
     let mut sc = Scratch::new(h);
     let (p, _) = pqc::pair_templates(set);
     let s = vec![
-        pqc::bool_attr(CKA_TOKEN, false),
+        pqc::bool_attr(CKA_TOKEN, true),
         pqc::bool_attr(CKA_SENSITIVE, true),
         pqc::bool_attr(CKA_EXTRACTABLE, false),
         pqc::bool_attr(set.family.private_usage(), true),
@@ -195,6 +198,7 @@ fn sensitive_pair(h: CK_SESSION_HANDLE, set: &ParamSet) -> Result<(), String> {
     }
     let pk_value = length(h, pk, CKA_VALUE, set.pk_len, "public")?;
     spki_ok(h, pk, set, &pk_value)?;
+    spki_ok(h, sk, set, &pk_value).map_err(|e| format!("private key: {e}"))?;
     pair_works(h, set, pk, sk)
 }
 
@@ -354,6 +358,7 @@ fn create_checks(h: CK_SESSION_HANDLE, set: &ParamSet, f: &mut Failures) {
             boolean(h, k, CKA_LOCAL, false, "created")?;
             boolean(h, k, CKA_ALWAYS_SENSITIVE, false, "created")?;
             boolean(h, k, CKA_NEVER_EXTRACTABLE, false, "created")?;
+            spki_ok(h, k, set, &public)?;
             let derived = pqc::must(sc.public_from(k), "C_DeriveKey(CKM_PUB_KEY_FROM_PRIV_KEY)")?;
             pqc::same(
                 "derived public key",
@@ -375,7 +380,10 @@ fn create_checks(h: CK_SESSION_HANDLE, set: &ParamSet, f: &mut Failures) {
         .map_err(|rv| pqc::why("C_CreateObject", rv));
     f.check(
         &format!("{n}: from value"),
-        r.and_then(|k| pqc::same("CKA_VALUE", &pqc::read(h, k, CKA_VALUE)?, &value)),
+        r.and_then(|k| {
+            pqc::same("CKA_VALUE", &pqc::read(h, k, CKA_VALUE)?, &value)?;
+            spki_ok(h, k, set, &public)
+        }),
     );
 
     let mut other_seed = seed.clone();
@@ -495,9 +503,13 @@ fn create_private_keys_from_seed_value_or_both() {
         let r = sc
             .create(pqc::private_template(set, Some(&value), None))
             .map_err(|rv| pqc::why("C_CreateObject", rv));
+        let public = pqc::read(h, pk, CKA_VALUE).expect("public value");
         f.check(
             &format!("{}: from value", set.name),
-            r.and_then(|k| pair_works(h, set, pk, k)),
+            r.and_then(|k| {
+                spki_ok(h, k, set, &public)?;
+                pair_works(h, set, pk, k)
+            }),
         );
         call!(C_DestroyObject(h, pk));
         call!(C_DestroyObject(h, sk));
@@ -563,6 +575,8 @@ fn wrap_round_trip(
     boolean(h, back, CKA_LOCAL, false, "unwrapped")?;
     boolean(h, back, CKA_ALWAYS_SENSITIVE, false, "unwrapped")?;
     boolean(h, back, CKA_NEVER_EXTRACTABLE, false, "unwrapped")?;
+    spki_ok(h, back, set, &pqc::read(h, pk, CKA_VALUE)?)
+        .map_err(|e| format!("unwrapped private key: {e}"))?;
     let derived = pqc::must(
         sc.public_from(back),
         "C_DeriveKey(CKM_PUB_KEY_FROM_PRIV_KEY) of the unwrapped key",
