@@ -330,6 +330,24 @@ pub fn verify(
     }
 }
 
+/// A multi-part operation's calls in order: `init`'s return value, then
+/// `update` on each part, then `finish`; the first CKR that is not CKR_OK.
+fn init_update_finish(
+    init: CK_RV,
+    parts: &[&[u8]],
+    update: impl Fn(&[u8]) -> CK_RV,
+    finish: impl FnOnce() -> CK_RV,
+) -> CK_RV {
+    if init != CKR_OK {
+        return init;
+    }
+    parts
+        .iter()
+        .map(|p| update(p))
+        .find(|&rv| rv != CKR_OK)
+        .unwrap_or_else(finish)
+}
+
 /// `C_VerifyInit`, `C_VerifyUpdate` per part, `C_VerifyFinal`.
 pub fn verify_parts(
     h: CK_SESSION_HANDLE,
@@ -338,15 +356,12 @@ pub fn verify_parts(
     parts: &[&[u8]],
     sig: &[u8],
 ) -> CK_RV {
-    if let Err(rv) = ok(call!(C_VerifyInit(h, m.ptr(), key))) {
-        return rv;
-    }
-    for p in parts {
-        if let Err(rv) = ok(call!(C_VerifyUpdate(h, inp(p), ulen(p)))) {
-            return rv;
-        }
-    }
-    call!(C_VerifyFinal(h, inp(sig), ulen(sig)))
+    init_update_finish(
+        call!(C_VerifyInit(h, m.ptr(), key)),
+        parts,
+        |p| call!(C_VerifyUpdate(h, inp(p), ulen(p))),
+        || call!(C_VerifyFinal(h, inp(sig), ulen(sig))),
+    )
 }
 
 /// `C_VerifySignatureInit` + `C_VerifySignature`: the first failing CKR.
@@ -378,21 +393,12 @@ pub fn verify_signature_parts(
     parts: &[&[u8]],
     sig: &[u8],
 ) -> CK_RV {
-    if let Err(rv) = ok(call!(C_VerifySignatureInit(
-        h,
-        m.ptr(),
-        key,
-        inp(sig),
-        ulen(sig)
-    ))) {
-        return rv;
-    }
-    for p in parts {
-        if let Err(rv) = ok(call!(C_VerifySignatureUpdate(h, inp(p), ulen(p)))) {
-            return rv;
-        }
-    }
-    call!(C_VerifySignatureFinal(h))
+    init_update_finish(
+        call!(C_VerifySignatureInit(h, m.ptr(), key, inp(sig), ulen(sig))),
+        parts,
+        |p| call!(C_VerifySignatureUpdate(h, inp(p), ulen(p))),
+        || call!(C_VerifySignatureFinal(h)),
+    )
 }
 
 /// `data` cut into three parts (some may be empty) for multi-part calls.

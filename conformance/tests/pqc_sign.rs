@@ -8,7 +8,7 @@ use cryptoki_sys::*;
 use pqc_common::{prehash_digest, Failures};
 use qrc_conformance::pqc::{self, Family, ParamSet, SignMech};
 use qrc_conformance::raw::{self, thirds, Mech};
-use qrc_conformance::{call, Fixture};
+use qrc_conformance::{call, rv_name, Fixture};
 
 mod pqc_common;
 
@@ -244,21 +244,20 @@ fn message_byte(i: usize) -> u8 {
     ((i as u32).wrapping_mul(2_654_435_761) >> 13) as u8
 }
 
-/// Feeds the 64 MiB message to `update` in 1 MiB parts made on the fly in
-/// one reused buffer, so this process never holds the message; the first
-/// failing CKR.
-fn stream_message(mut update: impl FnMut(&[u8]) -> CK_RV) -> CK_RV {
+/// After `init` (its CKR must be CKR_OK), feeds the 64 MiB message to
+/// `update` (named `what`) in 1 MiB parts made on the fly in one reused
+/// buffer, so this process never holds the message.
+fn stream_message(init: CK_RV, what: &str, update: impl Fn(*mut u8, CK_ULONG) -> CK_RV) {
+    assert_eq!(init, CKR_OK, "initialising {what}: {}", rv_name(init));
     let mut part = vec![0u8; PART];
     for n in 0..PARTS {
         for (i, b) in part.iter_mut().enumerate() {
             *b = message_byte(n * PART + i);
         }
-        let rv = update(&part);
-        if rv != CKR_OK {
-            return rv;
-        }
+        let (data, len) = ptr_len(&part);
+        let rv = update(data, len);
+        assert_eq!(rv, CKR_OK, "{what} of part {n}: {}", rv_name(rv));
     }
-    CKR_OK
 }
 
 fn ptr_len(data: &[u8]) -> (*mut u8, CK_ULONG) {
@@ -317,38 +316,28 @@ fn mldsa_multi_part_64_mib() {
     let (pk, sk) = pqc::key_pair(h, set);
     let mut m = pqc::sign_mech(CKM_ML_DSA, CKH_DETERMINISTIC_REQUIRED, b"64 MiB");
     let parts = streams_in_bounded_memory("C_SignUpdate ×64", || {
-        assert_eq!(call!(C_SignInit(h, m.ptr(), sk)), CKR_OK, "C_SignInit");
-        let rv = stream_message(|p| {
-            let (d, l) = ptr_len(p);
+        stream_message(call!(C_SignInit(h, m.ptr(), sk)), "C_SignUpdate", |d, l| {
             call!(C_SignUpdate(h, d, l))
         });
-        assert_eq!(rv, CKR_OK, "C_SignUpdate ×64");
         raw::two_call(|o, l| call!(C_SignFinal(h, o, l))).expect("C_SignFinal")
     });
     assert_eq!(parts.len(), set.out_len);
+    let (sig, sig_len) = ptr_len(&parts);
     let rv = streams_in_bounded_memory("C_VerifyUpdate ×64", || {
-        assert_eq!(call!(C_VerifyInit(h, m.ptr(), pk)), CKR_OK, "C_VerifyInit");
-        let rv = stream_message(|p| {
-            let (d, l) = ptr_len(p);
-            call!(C_VerifyUpdate(h, d, l))
-        });
-        assert_eq!(rv, CKR_OK, "C_VerifyUpdate ×64");
-        let (d, l) = ptr_len(&parts);
-        call!(C_VerifyFinal(h, d, l))
+        stream_message(
+            call!(C_VerifyInit(h, m.ptr(), pk)),
+            "C_VerifyUpdate",
+            |d, l| call!(C_VerifyUpdate(h, d, l)),
+        );
+        call!(C_VerifyFinal(h, sig, sig_len))
     });
     assert_eq!(rv, CKR_OK, "C_VerifyFinal after 64 MiB");
     let rv = streams_in_bounded_memory("C_VerifySignatureUpdate ×64", || {
-        let (d, l) = ptr_len(&parts);
-        assert_eq!(
-            call!(C_VerifySignatureInit(h, m.ptr(), pk, d, l)),
-            CKR_OK,
-            "C_VerifySignatureInit"
+        stream_message(
+            call!(C_VerifySignatureInit(h, m.ptr(), pk, sig, sig_len)),
+            "C_VerifySignatureUpdate",
+            |d, l| call!(C_VerifySignatureUpdate(h, d, l)),
         );
-        let rv = stream_message(|p| {
-            let (d, l) = ptr_len(p);
-            call!(C_VerifySignatureUpdate(h, d, l))
-        });
-        assert_eq!(rv, CKR_OK, "C_VerifySignatureUpdate ×64");
         call!(C_VerifySignatureFinal(h))
     });
     assert_eq!(rv, CKR_OK, "C_VerifySignatureFinal after 64 MiB");
