@@ -301,7 +301,7 @@ fn streams_in_bounded_memory<T>(what: &str, stream: impl FnOnce() -> T) -> T {
         "{what}: peak resident memory grew by {} KiB streaming {} MiB in 1 MiB parts \
          (limit {} KiB): the message is being buffered",
         growth >> 10,
-        PARTS * PART >> 20,
+        (PARTS * PART) >> 20,
         STREAMING_GROWTH_LIMIT >> 10
     );
     out
