@@ -9,9 +9,7 @@ use cryptoki::types::AuthPin;
 use cryptoki_sys::*;
 use qrc_conformance::fixture::open_module;
 use qrc_conformance::process::{assert_child_ok, role, run_self};
-use qrc_conformance::{
-    expect_err, expect_ok, keys, raw, rv_name, rv_of, Fixture, LABEL, SO_PIN, USER_PIN,
-};
+use qrc_conformance::{expect_err, expect_ok, keys, raw, rv_of, Fixture, LABEL, SO_PIN, USER_PIN};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -384,53 +382,23 @@ fn secrets_are_never_on_disk_in_clear() {
     fx.reinitialize();
 }
 
-#[test]
-fn tampered_store_is_detected_never_used() {
-    let mut fx = Fixture::new();
-    let value: Vec<u8> = b"TAMPER-ME: public value, 40 bytes long!!".to_vec();
-    {
-        let s = fx.rw_session();
-        keys::data(&s, "tamper-target", &value, vec![Attribute::Token(true)]);
-    }
-    fx.finalize();
-    let hits = occurrences(fx.store(), &value);
-    if hits.is_empty() {
-        // Stored encrypted: damage the middle of every file instead.
-        println!("value not stored in clear; flipping a byte in the middle of every store file");
-        for f in files_under(fx.store()) {
-            flip(
-                &f,
-                std::fs::metadata(&f)
-                    .map(|m| m.len() as usize / 2)
-                    .unwrap_or(0),
-            );
-        }
-    } else {
-        println!(
-            "flipping a byte in {} clear copies of the value",
-            hits.len()
-        );
-        for (f, off) in &hits {
-            flip(f, off + value.len() / 2);
-        }
-    }
-    let mut modified = value.clone();
-    modified[value.len() / 2] ^= 0x01;
+/// What the child of the tamper test saw: a token present whose every use
+/// is CKR_DEVICE_ERROR (a store refused as a whole), or a token that opens
+/// and refuses the damaged object with CKR_DEVICE_ERROR.
+const TAMPER_VERDICT: &str = "tamper verdict: ";
 
-    fx.reinitialize();
-    let si = expect_ok(fx.ctx.get_slot_info(fx.slot), "C_GetSlotInfo");
-    if !si.token_present() {
-        println!("tampered store: token not present");
-        return;
-    }
+fn tampered_store_verdict() -> String {
+    let ctx = open_module();
+    let slot = cryptoki::slot::Slot::try_from(0u64).expect("slot");
+    let present = expect_ok(ctx.get_slot_info(slot), "C_GetSlotInfo").token_present();
+    assert!(
+        present,
+        "a damaged store must show a token (failing), not none"
+    );
     let outcome = (|| -> Result<Vec<u8>, CK_RV> {
-        let ti = fx.ctx.get_token_info(fx.slot);
-        if ti.is_err() {
-            return Err(rv_of(&ti));
-        }
-        let s = fx
-            .ctx
-            .open_ro_session(fx.slot)
+        ctx.get_token_info(slot).map_err(|e| rv_of::<()>(&Err(e)))?;
+        let s = ctx
+            .open_ro_session(slot)
             .map_err(|e| rv_of::<()>(&Err(e)))?;
         let found = raw::find(s.handle(), vec![label("tamper-target")], 4)?;
         assert!(
@@ -439,17 +407,70 @@ fn tampered_store_is_detected_never_used() {
         );
         raw::attr(s.handle(), found[0], CKA_VALUE)
     })();
+    let _ = ctx.finalize();
     match outcome {
-        Err(rv) => assert!(
-            rv == CKR_DEVICE_ERROR || rv == CKR_TOKEN_NOT_PRESENT,
-            "tampered store: got {}, want CKR_DEVICE_ERROR or CKR_TOKEN_NOT_PRESENT",
-            rv_name(rv)
-        ),
-        Ok(v) => {
-            assert_ne!(v, modified, "the module returned the TAMPERED value");
-            panic!("tampering went undetected: the module returned the original value");
-        }
+        Err(rv) => format!("0x{rv:x}"),
+        Ok(v) => format!("value returned: {v:02x?}"),
     }
+}
+
+#[test]
+fn tampered_store_is_detected_never_used() {
+    if role().as_deref() == Some("inspector") {
+        println!("{TAMPER_VERDICT}{}", tampered_store_verdict());
+        return;
+    }
+    let mut fx = Fixture::new();
+    let value: Vec<u8> = b"TAMPER-ME: public value, 40 bytes long!!".to_vec();
+    {
+        let s = fx.rw_session();
+        keys::data(&s, "tamper-target", &value, vec![Attribute::Token(true)]);
+    }
+    fx.finalize();
+    let hits = occurrences(fx.store(), &value);
+    assert!(
+        !hits.is_empty(),
+        "a public data object's value is stored as is"
+    );
+    for (f, off) in &hits {
+        flip(f, off + value.len() / 2);
+    }
+    let run = run_self(
+        "tampered_store_is_detected_never_used",
+        "inspector",
+        &[
+            ("QRC_PKCS11_STORE", fx.store().as_os_str()),
+            ("QRC_PKCS11_LOG", "error".as_ref()),
+        ],
+        Duration::from_secs(60),
+    );
+    assert_child_ok(&run, "inspector process");
+    let verdict = run
+        .stdout
+        .lines()
+        .find_map(|l| {
+            l.split_once(TAMPER_VERDICT)
+                .map(|(_, v)| v.trim().to_string())
+        })
+        .unwrap_or_else(|| panic!("no verdict:\n{}", run.stdout));
+    println!("tampered store: {verdict}");
+    assert_eq!(
+        verdict,
+        format!("0x{CKR_DEVICE_ERROR:x}"),
+        "want CKR_DEVICE_ERROR"
+    );
+    // The log says which store and what failed.
+    let store = fx.store().display().to_string();
+    let logged = run
+        .stderr
+        .lines()
+        .any(|l| l.contains(&store) && (l.contains("integrity") || l.contains("data was lost")));
+    assert!(
+        logged,
+        "no log line names the damage; stderr:\n{}",
+        run.stderr
+    );
+    fx.reinitialize();
 }
 
 fn flip(f: &Path, at: usize) {

@@ -69,8 +69,10 @@ fn poisoned<T>(_: T) -> Ckr {
 }
 
 impl SoftToken {
-    /// Open the token's store. A store that cannot be opened (held by another
-    /// process, corrupt) leaves the token absent, reporting why on every call.
+    /// Open the token's store. A store held by another process leaves the
+    /// token absent (CKR_TOKEN_NOT_PRESENT); a damaged one leaves it present
+    /// but failing (CKR_DEVICE_ERROR on every call that needs it), so that
+    /// tools show a broken token, not none. The log says why, once.
     pub fn open(config: &TokenConfig, options: &StoreOptions, policy: PinPolicy) -> SoftToken {
         SoftToken {
             dir: config.store.clone(),
@@ -98,9 +100,10 @@ impl SoftToken {
         serial
     }
 
-    /// Whether the store could be opened (CKF_TOKEN_PRESENT).
+    /// CKF_TOKEN_PRESENT: the store is open, or failed to open for a reason
+    /// other than being held elsewhere.
     pub fn present(&self) -> bool {
-        self.store.is_ok()
+        !matches!(self.store, Err(Ckr::TOKEN_NOT_PRESENT))
     }
 
     fn store(&self) -> Result<&Store> {
