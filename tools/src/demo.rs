@@ -8,6 +8,7 @@
 
 use crate::init::init_token;
 use crate::module::Module;
+use crate::pin::Pin;
 use crate::tour;
 use anyhow::{bail, Context, Result};
 use cryptoki::slot::Slot;
@@ -24,14 +25,14 @@ pub const DEMO_USER_PIN: &str = "user-pin-0000";
 /// Where the tour runs.
 pub enum Plan {
     /// Tour the token in this process with this user PIN.
-    Here(String),
+    Here(Pin),
     /// Tour a fresh token in a throw-away store (child process).
     ThrowAway,
 }
 
 /// Decides where the demo runs, initialising an uninitialised token.
 /// `throw_away` is set in the child that runs in a throw-away store.
-pub fn plan(m: &Module, slot: Slot, pin: Option<&str>, throw_away: bool) -> Result<Plan> {
+pub fn plan(m: &Module, slot: Slot, pin: Option<Pin>, throw_away: bool) -> Result<Plan> {
     let info = m.token_info(slot)?;
     if !info.token_initialized() {
         say!("==> the token in slot {slot} is not initialised: initialising it");
@@ -43,10 +44,10 @@ pub fn plan(m: &Module, slot: Slot, pin: Option<&str>, throw_away: bool) -> Resu
             say!("          pkcs11-tool --module {module} --login --change-pin");
             say!("          pkcs11-tool --module {module} --login --login-type so --change-pin");
         }
-        return Ok(Plan::Here(DEMO_USER_PIN.to_string()));
+        return Ok(Plan::Here(Pin::new(DEMO_USER_PIN.to_string())));
     }
     match pin {
-        Some(pin) => Ok(Plan::Here(pin.to_string())),
+        Some(pin) => Ok(Plan::Here(pin)),
         None if throw_away => bail!(
             "the throw-away store holds an initialised token: does {} honour QRC_PKCS11_STORE?",
             m.path.display()
@@ -66,7 +67,7 @@ pub fn here(m: &Module, slot: Slot, pin: &str) -> Result<()> {
 /// removes the store afterwards.
 pub fn throw_away(module: &Path) -> Result<()> {
     let dir = temp_store()?;
-    say!("==> the token is initialised and no user PIN was given (--pin or QRC_PIN):");
+    say!("==> the token is initialised and no user PIN was given (--login, QRC_PIN or --pin):");
     say!(
         "    leaving it untouched; the demo runs in a throw-away store at {}",
         dir.display()

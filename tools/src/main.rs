@@ -16,13 +16,15 @@ mod init;
 mod list;
 mod module;
 mod names;
+mod pin;
 mod raw;
 mod status;
 mod tour;
 
-use anyhow::{anyhow, Result};
+use anyhow::Result;
 use clap::{Parser, Subcommand};
 use module::Module;
+use pin::Pin;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -55,31 +57,31 @@ enum Command {
         /// Token label, up to 32 bytes
         #[arg(long, default_value = demo::DEMO_LABEL)]
         label: String,
-        /// Security Officer PIN
-        #[arg(long, env = "QRC_SO_PIN", hide_env_values = true)]
-        so_pin: Option<String>,
-        /// User PIN
-        #[arg(long, env = "QRC_PIN", hide_env_values = true)]
-        pin: Option<String>,
+        /// Security Officer PIN [default: asked twice on the terminal].
+        /// Prefer QRC_SO_PIN or the prompt: other users see arguments (ps)
+        #[arg(long, env = "QRC_SO_PIN", hide_env_values = true, value_parser = pin::parse)]
+        so_pin: Option<Pin>,
+        /// User PIN [default: asked twice on the terminal]. Prefer QRC_PIN
+        /// or the prompt: other users see arguments (ps)
+        #[arg(long, env = "QRC_PIN", hide_env_values = true, value_parser = pin::parse)]
+        pin: Option<Pin>,
         /// Re-initialise an initialised token, destroying every object on it
         #[arg(long)]
         force: bool,
     },
     /// Library, slots, tokens (flags, PIN counters) and mechanisms
     Status,
-    /// Objects on the token (public ones only, unless --pin is given)
+    /// Objects on the token (public ones only, unless logged in)
     List {
-        /// User PIN, to list private objects too
-        #[arg(long, env = "QRC_PIN", hide_env_values = true)]
-        pin: Option<String>,
+        #[command(flatten)]
+        login: UserLogin,
     },
     /// A short end-to-end tour of the module: keys, AES-GCM, HMAC, digests,
-    /// random, search, sensitivity, wrapping
+    /// random, search, sensitivity, wrapping. On an initialised token it
+    /// needs the user's login, else it runs in a throw-away store
     Demo {
-        /// User PIN of an initialised token (without it, the demo runs in a
-        /// throw-away store)
-        #[arg(long, env = "QRC_PIN", hide_env_values = true)]
-        pin: Option<String>,
+        #[command(flatten)]
+        login: UserLogin,
         /// Set by qrc-tool on the child that runs in a throw-away store, which
         /// must be fresh: stops a module that ignores QRC_PKCS11_STORE from
         /// making the demo start itself again and again.
@@ -89,6 +91,29 @@ enum Command {
     /// Measure the module (latency, throughput, memory), optionally next to
     /// another module and to the Rust libraries it uses
     Bench(bench::BenchArgs),
+}
+
+/// Logging in as the user, for the commands where it is optional.
+#[derive(clap::Args)]
+struct UserLogin {
+    /// Log in as the user, asking for the PIN on the terminal unless
+    /// QRC_PIN or --pin gives it
+    #[arg(short, long)]
+    login: bool,
+    /// User PIN (implies --login). Prefer QRC_PIN or the prompt: other
+    /// users see arguments (ps)
+    #[arg(long, env = "QRC_PIN", hide_env_values = true, value_parser = pin::parse)]
+    pin: Option<Pin>,
+}
+
+impl UserLogin {
+    /// The user PIN to log in with, if logging in.
+    fn pin(self) -> Result<Option<Pin>> {
+        match (self.login, self.pin) {
+            (false, None) => Ok(None),
+            (_, given) => pin::USER.or_prompt(given).map(Some),
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -128,9 +153,8 @@ fn run(cli: Cli) -> Result<()> {
             pin,
             force,
         } => {
-            let so_pin =
-                so_pin.ok_or_else(|| anyhow!("give the SO PIN with --so-pin or QRC_SO_PIN"))?;
-            let user_pin = pin.ok_or_else(|| anyhow!("give the user PIN with --pin or QRC_PIN"))?;
+            let so_pin = pin::SO.new_or_prompt(so_pin)?;
+            let user_pin = pin::USER.new_or_prompt(pin)?;
             let req = init::InitRequest {
                 label: &label,
                 so_pin: &so_pin,
@@ -141,10 +165,17 @@ fn run(cli: Cli) -> Result<()> {
         }
         // Every slot, unless one was named.
         Command::Status => emit(&status::run(&m, wanted.map(|_| one_slot()).transpose()?)?)?,
-        Command::List { pin } => emit(&list::run(&m, one_slot()?, pin.as_deref())?)?,
-        Command::Demo { pin, throw_away } => {
+        Command::List { login } => {
+            let pin = login.pin()?;
+            emit(&list::run(
+                &m,
+                one_slot()?,
+                pin.as_ref().map(|p| p.as_str()),
+            )?)?
+        }
+        Command::Demo { login, throw_away } => {
             let slot = one_slot()?;
-            match demo::plan(&m, slot, pin.as_deref(), throw_away)? {
+            match demo::plan(&m, slot, login.pin()?, throw_away)? {
                 demo::Plan::Here(pin) => demo::here(&m, slot, &pin)?,
                 demo::Plan::ThrowAway => {
                     // Release this process's hold on the store before the child runs.

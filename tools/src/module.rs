@@ -123,5 +123,12 @@ impl Module {
 
 /// Logs `who` in with `pin`.
 pub fn login(session: &Session, who: UserType, pin: &str) -> Result<()> {
-    session.login(who, Some(&AuthPin::from(pin))).ck()
+    let whom = match who {
+        UserType::So => "the SO",
+        _ => "the user",
+    };
+    session
+        .login(who, Some(&AuthPin::from(pin)))
+        .ck()
+        .with_context(|| format!("cannot log in as {whom}"))
 }

@@ -21,6 +21,7 @@ mod runner;
 mod stats;
 mod target;
 
+use crate::pin::{self, Pin};
 use anyhow::{bail, Result};
 use clap::Args;
 use ops::Op;
@@ -67,12 +68,13 @@ pub struct BenchArgs {
     #[arg(long)]
     list: bool,
     /// User PIN: of the token to use (an initialised --store), or of the
-    /// token the bench initialises
-    #[arg(long, env = "QRC_PIN", hide_env_values = true)]
-    pin: Option<String>,
-    /// SO PIN of the token the bench initialises
-    #[arg(long, env = "QRC_SO_PIN", hide_env_values = true)]
-    so_pin: Option<String>,
+    /// token the bench initialises. Prefer QRC_PIN: other users see
+    /// arguments (ps)
+    #[arg(long, env = "QRC_PIN", hide_env_values = true, value_parser = pin::parse)]
+    pin: Option<Pin>,
+    /// SO PIN of the token the bench initialises. Prefer QRC_SO_PIN
+    #[arg(long, env = "QRC_SO_PIN", hide_env_values = true, value_parser = pin::parse)]
+    so_pin: Option<Pin>,
     /// Initialise the token first even if it is initialised (destroys every
     /// object on it). Without --store the token is a fresh throw-away one
     #[arg(long)]
@@ -122,8 +124,8 @@ pub fn run(path: &Path, store: Option<&Path>, slot: Option<u64>, args: &BenchArg
     let choice = TokenChoice {
         store,
         slot,
-        pin: args.pin.as_deref(),
-        so_pin: args.so_pin.as_deref(),
+        pin: args.pin.as_ref().map(|p| p.as_str()),
+        so_pin: args.so_pin.as_ref().map(|p| p.as_str()),
         init: args.init,
     };
     let main = Target::open(path, &choice)?;
