@@ -32,15 +32,23 @@ pub fn run_self(test: &str, role: &str, env: &[(&str, &OsStr)], timeout: Duratio
     let exe = std::env::current_exe().expect("current_exe");
     let mut cmd = Command::new(exe);
     cmd.args([test, "--exact", "--nocapture", "--test-threads=1"])
-        .env(ROLE_VAR, role)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .env(ROLE_VAR, role);
     for (k, v) in env {
         cmd.env(k, v);
     }
+    run_command(cmd, &format!("`{test}` ({role})"), timeout)
+}
+
+/// Runs `cmd` with no standard input, collecting its output, and kills it
+/// after `timeout` (which fails the calling test, naming it `what`).
+pub fn run_command(mut cmd: Command, what: &str, timeout: Duration) -> ChildRun {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let start = Instant::now();
-    let mut child = cmd.spawn().expect("spawn child test process");
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
     // Drain the pipes on threads so a chatty child cannot block on a full pipe.
     let mut out = child.stdout.take().expect("child stdout");
     let mut err = child.stderr.take().expect("child stderr");
@@ -64,7 +72,7 @@ pub fn run_self(test: &str, role: &str, env: &[(&str, &OsStr)], timeout: Duratio
             let stdout = out_t.join().unwrap_or_default();
             let stderr = err_t.join().unwrap_or_default();
             panic!(
-                "child `{test}` ({role}) still running after {timeout:?}: killed (a call hung)\n\
+                "child {what} still running after {timeout:?}: killed (a call hung)\n\
                  --- stdout ---\n{stdout}\n--- stderr ---\n{stderr}"
             );
         }
