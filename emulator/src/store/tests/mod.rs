@@ -65,8 +65,19 @@ fn fast_opts() -> StoreOptions {
     }
 }
 
+/// Opens the store at `dir`. Other tests in this process fork (fork.rs,
+/// rng.rs, lock.rs), and a child holds copies of every open lock file until
+/// it exits, so a store just closed may read as held for a moment.
 fn open_at(dir: &Path) -> Store {
-    Store::open(dir, &fast_opts()).unwrap()
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match Store::open(dir, &fast_opts()) {
+            Err(Ckr::TOKEN_NOT_PRESENT) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(10))
+            }
+            other => return other.unwrap(),
+        }
+    }
 }
 
 fn label32(s: &str) -> [u8; 32] {
