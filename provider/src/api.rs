@@ -5,7 +5,7 @@
 use crate::info;
 use crate::message::{start_message, MessageOp, MessageParams};
 use crate::module::{self, module, SharedSession};
-use crate::operation::{feed, finish, produce, start, SignatureCheck, Step};
+use crate::operation::{feed, finish, produce, start, OperationKind, SignatureCheck, Step};
 use crate::output::Output;
 use crate::session::Session;
 use cryptoki_sys::*;
@@ -161,35 +161,38 @@ pub fn get_session_info(h: CK_SESSION_HANDLE) -> Result<CK_SESSION_INFO> {
     })
 }
 
+/// The operations C_SessionCancel ends for each flag. PKCS#11 3.2 has no
+/// flag of its own for C_VerifySignature*, so CKF_VERIFY names both kinds of
+/// verification.
+const CANCEL_FLAGS: [(CK_FLAGS, &[OperationKind]); 8] = [
+    (CKF_ENCRYPT, &[OperationKind::Encrypt]),
+    (CKF_DECRYPT, &[OperationKind::Decrypt]),
+    (CKF_DIGEST, &[OperationKind::Digest]),
+    (CKF_SIGN, &[OperationKind::Sign]),
+    (
+        CKF_VERIFY,
+        &[OperationKind::Verify, OperationKind::VerifySignature],
+    ),
+    (CKF_FIND_OBJECTS, &[OperationKind::Find]),
+    (CKF_MESSAGE_ENCRYPT, &[OperationKind::MessageEncrypt]),
+    (CKF_MESSAGE_DECRYPT, &[OperationKind::MessageDecrypt]),
+];
+
 /// C_SessionCancel: end the operations named by `flags`.
 pub fn session_cancel(h: CK_SESSION_HANDLE, flags: CK_FLAGS) -> Result<()> {
     let s = session(h)?;
     let mut ops = s.ops()?;
-    if flags & CKF_ENCRYPT != 0 {
-        ops.encrypt = None;
+    for (flag, kinds) in CANCEL_FLAGS {
+        if flags & flag != 0 {
+            kinds.iter().for_each(|&k| ops.end(k));
+        }
     }
-    if flags & CKF_DECRYPT != 0 {
-        ops.decrypt = None;
-    }
-    if flags & CKF_DIGEST != 0 {
-        ops.digest = None;
-    }
-    if flags & CKF_SIGN != 0 {
-        ops.sign = None;
-    }
-    if flags & CKF_VERIFY != 0 {
-        ops.verify = None;
-        ops.verify_signature = None;
-    }
-    if flags & CKF_FIND_OBJECTS != 0 {
-        ops.find = None;
-    }
-    if flags & CKF_MESSAGE_ENCRYPT != 0 {
-        ops.message_encrypt = None;
-    }
-    if flags & CKF_MESSAGE_DECRYPT != 0 {
-        ops.message_decrypt = None;
-    }
+    Ok(())
+}
+
+/// End the session's operation of one kind (after a call of it failed).
+pub fn end_operation(h: CK_SESSION_HANDLE, kind: OperationKind) -> Result<()> {
+    session(h)?.ops()?.end(kind);
     Ok(())
 }
 

@@ -62,6 +62,39 @@ pub struct Operations {
     pub message_decrypt: Option<MessageOp>,
 }
 
+/// The kinds of operation a session runs, one slot each in [`Operations`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OperationKind {
+    Find,
+    Encrypt,
+    Decrypt,
+    Digest,
+    Sign,
+    Verify,
+    /// PKCS#11 3.2 C_VerifySignature*: a slot of its own, apart from
+    /// C_Verify*, so one never ends the other.
+    VerifySignature,
+    MessageEncrypt,
+    MessageDecrypt,
+}
+
+impl Operations {
+    /// End the operation of one kind, if one runs.
+    pub fn end(&mut self, kind: OperationKind) {
+        match kind {
+            OperationKind::Find => self.find = None,
+            OperationKind::Encrypt => self.encrypt = None,
+            OperationKind::Decrypt => self.decrypt = None,
+            OperationKind::Digest => self.digest = None,
+            OperationKind::Sign => self.sign = None,
+            OperationKind::Verify => self.verify = None,
+            OperationKind::VerifySignature => self.verify_signature = None,
+            OperationKind::MessageEncrypt => self.message_encrypt = None,
+            OperationKind::MessageDecrypt => self.message_decrypt = None,
+        }
+    }
+}
+
 /// Begin an operation in an empty slot.
 pub fn start<T>(
     slot: &mut Option<Active<T>>,

@@ -5,6 +5,7 @@ use super::convert::{bytes, with_input_output, with_output};
 use super::mechanism::mechanism;
 use super::{guard, guard_op};
 use crate::api;
+use crate::operation::OperationKind;
 use cryptoki_sys::*;
 
 pub(super) unsafe extern "C" fn C_EncryptInit(
@@ -24,7 +25,7 @@ pub(super) unsafe extern "C" fn C_Encrypt(
     pul_encrypted_len: *mut CK_ULONG,
 ) -> CK_RV {
     // SAFETY: buffers as long as stated, by the PKCS#11 contract.
-    guard_op(h, CKF_ENCRYPT, || unsafe {
+    guard_op(h, OperationKind::Encrypt, || unsafe {
         with_input_output(
             p_data,
             ul_data_len,
@@ -43,7 +44,7 @@ pub(super) unsafe extern "C" fn C_EncryptUpdate(
     pul_encrypted_len: *mut CK_ULONG,
 ) -> CK_RV {
     // SAFETY: buffers as long as stated, by the PKCS#11 contract.
-    guard_op(h, CKF_ENCRYPT, || unsafe {
+    guard_op(h, OperationKind::Encrypt, || unsafe {
         with_input_output(
             p_part,
             ul_part_len,
@@ -60,7 +61,7 @@ pub(super) unsafe extern "C" fn C_EncryptFinal(
     pul_last_len: *mut CK_ULONG,
 ) -> CK_RV {
     // SAFETY: the buffer is as long as stated, by the PKCS#11 contract.
-    guard_op(h, CKF_ENCRYPT, || unsafe {
+    guard_op(h, OperationKind::Encrypt, || unsafe {
         with_output(p_last, pul_last_len, |o| api::encrypt_final(h, o))
     })
 }
@@ -82,7 +83,7 @@ pub(super) unsafe extern "C" fn C_Decrypt(
     pul_data_len: *mut CK_ULONG,
 ) -> CK_RV {
     // SAFETY: buffers as long as stated, by the PKCS#11 contract.
-    guard_op(h, CKF_DECRYPT, || unsafe {
+    guard_op(h, OperationKind::Decrypt, || unsafe {
         with_input_output(
             p_encrypted,
             ul_encrypted_len,
@@ -101,7 +102,7 @@ pub(super) unsafe extern "C" fn C_DecryptUpdate(
     pul_part_len: *mut CK_ULONG,
 ) -> CK_RV {
     // SAFETY: buffers as long as stated, by the PKCS#11 contract.
-    guard_op(h, CKF_DECRYPT, || unsafe {
+    guard_op(h, OperationKind::Decrypt, || unsafe {
         with_input_output(
             p_encrypted,
             ul_encrypted_len,
@@ -118,7 +119,7 @@ pub(super) unsafe extern "C" fn C_DecryptFinal(
     pul_last_len: *mut CK_ULONG,
 ) -> CK_RV {
     // SAFETY: the buffer is as long as stated, by the PKCS#11 contract.
-    guard_op(h, CKF_DECRYPT, || unsafe {
+    guard_op(h, OperationKind::Decrypt, || unsafe {
         with_output(p_last, pul_last_len, |o| api::decrypt_final(h, o))
     })
 }
@@ -139,7 +140,7 @@ pub(super) unsafe extern "C" fn C_Digest(
     pul_digest_len: *mut CK_ULONG,
 ) -> CK_RV {
     // SAFETY: buffers as long as stated, by the PKCS#11 contract.
-    guard_op(h, CKF_DIGEST, || unsafe {
+    guard_op(h, OperationKind::Digest, || unsafe {
         with_input_output(p_data, ul_data_len, p_digest, pul_digest_len, |d, o| {
             api::digest(h, d, o)
         })
@@ -152,13 +153,13 @@ pub(super) unsafe extern "C" fn C_DigestUpdate(
     ul_part_len: CK_ULONG,
 ) -> CK_RV {
     // SAFETY: the input is as long as stated, by the PKCS#11 contract.
-    guard_op(h, CKF_DIGEST, || {
+    guard_op(h, OperationKind::Digest, || {
         api::digest_update(h, unsafe { bytes(p_part, ul_part_len)? })
     })
 }
 
 pub(super) unsafe extern "C" fn C_DigestKey(h: CK_SESSION_HANDLE, key: CK_OBJECT_HANDLE) -> CK_RV {
-    guard_op(h, CKF_DIGEST, || api::digest_key(h, key))
+    guard_op(h, OperationKind::Digest, || api::digest_key(h, key))
 }
 
 pub(super) unsafe extern "C" fn C_DigestFinal(
@@ -167,7 +168,7 @@ pub(super) unsafe extern "C" fn C_DigestFinal(
     pul_digest_len: *mut CK_ULONG,
 ) -> CK_RV {
     // SAFETY: the buffer is as long as stated, by the PKCS#11 contract.
-    guard_op(h, CKF_DIGEST, || unsafe {
+    guard_op(h, OperationKind::Digest, || unsafe {
         with_output(p_digest, pul_digest_len, |o| api::digest_final(h, o))
     })
 }

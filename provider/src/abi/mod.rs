@@ -36,9 +36,8 @@ mod sign;
 mod template;
 mod unsupported;
 
-use cryptoki_sys::{
-    CKR_BUFFER_TOO_SMALL, CKR_GENERAL_ERROR, CKR_OK, CK_FLAGS, CK_RV, CK_SESSION_HANDLE,
-};
+use crate::operation::OperationKind;
+use cryptoki_sys::{CKR_BUFFER_TOO_SMALL, CKR_GENERAL_ERROR, CKR_OK, CK_RV, CK_SESSION_HANDLE};
 use qrc_emulator::Result;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -74,12 +73,12 @@ fn guard(f: impl FnOnce() -> Result<()>) -> CK_RV {
 /// [`guard`] for an entry point that continues a running operation. PKCS#11
 /// ends the operation on every error but CKR_BUFFER_TOO_SMALL, including the
 /// argument errors this layer finds before `api` is reached; `op` names the
-/// operation (CKF_ENCRYPT, CKF_SIGN, …) to end.
-fn guard_op(h: CK_SESSION_HANDLE, op: CK_FLAGS, f: impl FnOnce() -> Result<()>) -> CK_RV {
+/// operation to end, and only that one.
+fn guard_op(h: CK_SESSION_HANDLE, op: OperationKind, f: impl FnOnce() -> Result<()>) -> CK_RV {
     let rv = guard(f);
     if rv != CKR_OK && rv != CKR_BUFFER_TOO_SMALL {
         // The session may be gone (that may be the error): nothing to end.
-        let _ = crate::api::session_cancel(h, op);
+        let _ = crate::api::end_operation(h, op);
     }
     rv
 }

@@ -5,6 +5,7 @@ use super::convert::{bytes, with_input_output, with_output};
 use super::mechanism::mechanism;
 use super::{guard, guard_op};
 use crate::api;
+use crate::operation::OperationKind;
 use cryptoki_sys::*;
 
 pub(super) unsafe extern "C" fn C_SignInit(
@@ -24,7 +25,7 @@ pub(super) unsafe extern "C" fn C_Sign(
     pul_signature_len: *mut CK_ULONG,
 ) -> CK_RV {
     // SAFETY: buffers as long as stated, by the PKCS#11 contract.
-    guard_op(h, CKF_SIGN, || unsafe {
+    guard_op(h, OperationKind::Sign, || unsafe {
         with_input_output(
             p_data,
             ul_data_len,
@@ -41,7 +42,7 @@ pub(super) unsafe extern "C" fn C_SignUpdate(
     ul_part_len: CK_ULONG,
 ) -> CK_RV {
     // SAFETY: the input is as long as stated, by the PKCS#11 contract.
-    guard_op(h, CKF_SIGN, || {
+    guard_op(h, OperationKind::Sign, || {
         api::sign_update(h, unsafe { bytes(p_part, ul_part_len)? })
     })
 }
@@ -52,7 +53,7 @@ pub(super) unsafe extern "C" fn C_SignFinal(
     pul_signature_len: *mut CK_ULONG,
 ) -> CK_RV {
     // SAFETY: the buffer is as long as stated, by the PKCS#11 contract.
-    guard_op(h, CKF_SIGN, || unsafe {
+    guard_op(h, OperationKind::Sign, || unsafe {
         with_output(p_signature, pul_signature_len, |o| api::sign_final(h, o))
     })
 }
@@ -73,7 +74,7 @@ pub(super) unsafe extern "C" fn C_Verify(
     p_signature: *mut CK_BYTE,
     ul_signature_len: CK_ULONG,
 ) -> CK_RV {
-    guard_op(h, CKF_VERIFY, || {
+    guard_op(h, OperationKind::Verify, || {
         // SAFETY: inputs as long as stated, by the PKCS#11 contract.
         let (data, signature) = unsafe {
             (
@@ -91,7 +92,7 @@ pub(super) unsafe extern "C" fn C_VerifyUpdate(
     ul_part_len: CK_ULONG,
 ) -> CK_RV {
     // SAFETY: the input is as long as stated, by the PKCS#11 contract.
-    guard_op(h, CKF_VERIFY, || {
+    guard_op(h, OperationKind::Verify, || {
         api::verify_update(h, unsafe { bytes(p_part, ul_part_len)? })
     })
 }
@@ -102,7 +103,7 @@ pub(super) unsafe extern "C" fn C_VerifyFinal(
     ul_signature_len: CK_ULONG,
 ) -> CK_RV {
     // SAFETY: the input is as long as stated, by the PKCS#11 contract.
-    guard_op(h, CKF_VERIFY, || {
+    guard_op(h, OperationKind::Verify, || {
         api::verify_final(h, unsafe { bytes(p_signature, ul_signature_len)? })
     })
 }
@@ -132,7 +133,7 @@ pub(super) unsafe extern "C" fn C_VerifySignature(
     ul_data_len: CK_ULONG,
 ) -> CK_RV {
     // SAFETY: the input is as long as stated, by the PKCS#11 contract.
-    guard_op(h, CKF_VERIFY, || {
+    guard_op(h, OperationKind::VerifySignature, || {
         api::verify_signature(h, unsafe { bytes(p_data, ul_data_len)? })
     })
 }
@@ -143,11 +144,13 @@ pub(super) unsafe extern "C" fn C_VerifySignatureUpdate(
     ul_part_len: CK_ULONG,
 ) -> CK_RV {
     // SAFETY: the input is as long as stated, by the PKCS#11 contract.
-    guard_op(h, CKF_VERIFY, || {
+    guard_op(h, OperationKind::VerifySignature, || {
         api::verify_signature_update(h, unsafe { bytes(p_part, ul_part_len)? })
     })
 }
 
 pub(super) unsafe extern "C" fn C_VerifySignatureFinal(h: CK_SESSION_HANDLE) -> CK_RV {
-    guard_op(h, CKF_VERIFY, || api::verify_signature_final(h))
+    guard_op(h, OperationKind::VerifySignature, || {
+        api::verify_signature_final(h)
+    })
 }
