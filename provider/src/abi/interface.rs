@@ -95,14 +95,17 @@ struct Interfaces([CK_INTERFACE; 3]);
 // SAFETY: see `Interfaces`: immutable data pointing to immutable statics.
 unsafe impl Sync for Interfaces {}
 
-/// The module forks safely (a child must call C_Initialize again), so every
-/// interface says so; NSS asks for this flag.
+/// No interface has CKF_INTERFACE_FORK_SAFE: PKCS#11 defines it as a forked
+/// child keeping its own copy of the sessions, login state and object
+/// handles, and here a child starts uninitialised and gets no token (see
+/// docs/architecture.md, "Fork handling"). A caller asking for the flag
+/// (NSS does first) gets no interface and asks again without it.
 const fn interface(list: *const c_void) -> CK_INTERFACE {
     CK_INTERFACE {
         pInterfaceName: NAME.as_ptr().cast::<CK_UTF8CHAR>().cast_mut(),
         // The C type is mutable; callers never write through it.
         pFunctionList: list.cast_mut(),
-        flags: CKF_INTERFACE_FORK_SAFE,
+        flags: 0,
     }
 }
 
@@ -138,7 +141,9 @@ pub unsafe extern "C" fn C_GetInterfaceList(
 }
 
 /// Finds an interface by name ("PKCS 11", or NULL for any), version (NULL
-/// for the newest) and flags (which the interface must all have).
+/// for the newest) and flags (which the interface must all have). When none
+/// matches the answer is CKR_ARGUMENTS_BAD, the only error PKCS#11 lists for
+/// a request the module cannot meet (kryoptic answers the same).
 ///
 /// # Safety
 /// `p_interface_name` must be NULL or a NUL-terminated string; `p_version`
