@@ -3,13 +3,13 @@
 //! these calls and nothing else; everything here is safe code.
 
 use crate::info;
-use crate::message::{start_message, MessageOp, MessageParams};
+use crate::message::{start_message, MessageOp};
 use crate::module::{self, module, SharedSession};
 use crate::operation::{feed, finish, produce, start, OperationKind, SignatureCheck, Step};
 use crate::output::Output;
 use crate::session::Session;
 use cryptoki_sys::*;
-use qrc_emulator::mech::Mechanism;
+use qrc_emulator::mech::{Mechanism, MessageParams};
 use qrc_emulator::store::Who;
 use qrc_emulator::token::Usage;
 use qrc_emulator::{Attributes, Ckr, Result, Value};
@@ -392,7 +392,7 @@ pub fn decrypt_final(h: CK_SESSION_HANDLE, out: &mut Output) -> Result<()> {
 fn with_message<R>(
     h: CK_SESSION_HANDLE,
     encrypt: bool,
-    f: impl FnOnce(&mut MessageOp, &dyn Fn(&mut [u8])) -> Result<R>,
+    f: impl FnOnce(&mut MessageOp) -> Result<R>,
 ) -> Result<R> {
     let s = session(h)?;
     let mut ops = s.ops()?;
@@ -401,9 +401,7 @@ fn with_message<R>(
     } else {
         &mut ops.message_decrypt
     };
-    let op = slot.as_mut().ok_or(Ckr::OPERATION_NOT_INITIALIZED)?;
-    let token = s.token.clone();
-    f(op, &move |buf: &mut [u8]| token.generate_random(buf))
+    f(slot.as_mut().ok_or(Ckr::OPERATION_NOT_INITIALIZED)?)
 }
 
 /// C_MessageEncryptInit / C_MessageDecryptInit; no mechanism (NULL) ends
@@ -433,10 +431,7 @@ pub fn message_init(
     } else {
         Usage::Decrypt
     };
-    let op = s
-        .token
-        .message_cipher(m, key, usage)
-        .map(|k| MessageOp::new(k, encrypt));
+    let op = s.token.message_cipher(m, key, usage).map(MessageOp::new);
     start_message(slot, op)
 }
 
@@ -449,9 +444,7 @@ pub fn message(
     data: &[u8],
     out: &mut Output,
 ) -> Result<()> {
-    with_message(h, encrypt, |op, random| {
-        op.single(p, aad, data, out, random)
-    })
+    with_message(h, encrypt, |op| op.single(p, aad, data, out))
 }
 
 /// C_EncryptMessageBegin / C_DecryptMessageBegin.
@@ -461,7 +454,7 @@ pub fn message_begin(
     p: &mut MessageParams,
     aad: &[u8],
 ) -> Result<()> {
-    with_message(h, encrypt, |op, random| op.begin(p, aad, random))
+    with_message(h, encrypt, |op| op.begin(p, aad))
 }
 
 /// C_EncryptMessageNext / C_DecryptMessageNext.
@@ -473,12 +466,12 @@ pub fn message_next(
     out: &mut Output,
     end: bool,
 ) -> Result<()> {
-    with_message(h, encrypt, |op, _| op.next(p, data, out, end))
+    with_message(h, encrypt, |op| op.next(p, data, out, end))
 }
 
 /// End the message in progress after a failed C_*MessageNext.
 pub fn message_abort(h: CK_SESSION_HANDLE, encrypt: bool) -> Result<()> {
-    with_message(h, encrypt, |op, _| {
+    with_message(h, encrypt, |op| {
         op.abort();
         Ok(())
     })

@@ -7,9 +7,11 @@
 //! hashes any other into its initial counter block); tags of 12 to 16 bytes
 //! are the full tag truncated.
 
+mod message;
+
 use super::aes::aes_key;
 use super::secret::{self, append, one_shot};
-use super::{info, Cipher, MechParam, Mechanism, MechanismImpl, Registry};
+use super::{info, Cipher, MechParam, Mechanism, MechanismImpl, MessageCipher, Registry};
 use crate::attr::{Attributes, Value};
 use crate::error::{Ckr, Result};
 use aws_lc_sys::{
@@ -18,6 +20,7 @@ use aws_lc_sys::{
     EVP_AEAD_CTX,
 };
 use cryptoki_sys::*;
+use message::GcmMessages;
 use std::ptr::{null, NonNull};
 use zeroize::Zeroize;
 
@@ -207,6 +210,12 @@ impl MechanismImpl for AesGcmMech {
     fn unwrap(&self, m: &Mechanism, unwrapping_key: &Attributes, wrapped: &[u8]) -> Result<Value> {
         one_shot(Self::start(m, unwrapping_key, false)?, wrapped).map_err(secret::unwrap_error)
     }
+    fn message_encrypt(&self, _m: &Mechanism, key: &Attributes) -> Result<Box<dyn MessageCipher>> {
+        Ok(Box::new(GcmMessages::new(key, true)?))
+    }
+    fn message_decrypt(&self, _m: &Mechanism, key: &Attributes) -> Result<Box<dyn MessageCipher>> {
+        Ok(Box::new(GcmMessages::new(key, false)?))
+    }
 }
 
 /// A running GCM operation: input is only collected until `finish`.
@@ -242,68 +251,6 @@ impl Cipher for GcmOp {
         data.truncate(split);
         open(&self.key, &self.params, &mut data, &tag)?;
         Ok(data)
-    }
-}
-
-/// An AES key for the PKCS#11 3.0 message-based functions with CKM_AES_GCM
-/// (C_MessageEncryptInit, …): each message brings its own IV, associated
-/// data and tag (CK_GCM_MESSAGE_PARAMS), under the same limits as
-/// CK_GCM_PARAMS. The tag travels apart from the ciphertext.
-pub struct GcmMessageKey {
-    key: Value,
-}
-
-impl GcmMessageKey {
-    /// The key's value, checked as for C_EncryptInit.
-    pub fn new(key: &Attributes) -> Result<GcmMessageKey> {
-        Ok(GcmMessageKey {
-            key: Value::new(aes_key(key)?.to_vec()),
-        })
-    }
-
-    fn params(iv: &[u8], aad: &[u8], tag_bits: CK_ULONG) -> Result<Params> {
-        Params::read(&Mechanism {
-            ty: CKM_AES_GCM,
-            param: MechParam::Gcm {
-                iv: iv.to_vec(),
-                aad: aad.to_vec(),
-                tag_bits,
-            },
-        })
-    }
-
-    /// Check a message's IV length and tag length without doing any work
-    /// (C_EncryptMessageBegin / C_DecryptMessageBegin).
-    pub fn check(iv: &[u8], tag_bits: CK_ULONG) -> Result<()> {
-        Self::params(iv, &[], tag_bits).map(drop)
-    }
-
-    /// Encrypt one message: the ciphertext (as long as `data`) and the tag
-    /// of `tag_bits` bits.
-    pub fn seal(
-        &self,
-        iv: &[u8],
-        aad: &[u8],
-        tag_bits: CK_ULONG,
-        data: &[u8],
-    ) -> Result<(Value, Vec<u8>)> {
-        let p = Self::params(iv, aad, tag_bits)?;
-        let mut buf = Value::new(Vec::with_capacity(data.len() + FULL_TAG));
-        buf.extend_from_slice(data);
-        seal(&self.key, &p, &mut buf)?;
-        let tag = buf[data.len()..].to_vec();
-        buf.truncate(data.len());
-        Ok((buf, tag))
-    }
-
-    /// Check `tag` (its length is the tag length) and decrypt one message;
-    /// CKR_ENCRYPTED_DATA_INVALID, and no plaintext, on a wrong tag.
-    pub fn open(&self, iv: &[u8], aad: &[u8], tag: &[u8], data: &[u8]) -> Result<Value> {
-        let bits = CK_ULONG::try_from(tag.len() * 8).map_err(|_| Ckr::MECHANISM_PARAM_INVALID)?;
-        let p = Self::params(iv, aad, bits)?;
-        let mut buf = Value::new(data.to_vec());
-        open(&self.key, &p, &mut buf, tag)?;
-        Ok(buf)
     }
 }
 
@@ -506,46 +453,6 @@ mod tests {
         assert_eq!(
             gcm.unwrap(&m, &k, &wrapped[..10]).err(),
             Some(Ckr::WRAPPED_KEY_LEN_RANGE)
-        );
-    }
-
-    /// The GCM specification's test case 4 (AES-128, 60-byte plaintext,
-    /// 20 bytes of AAD, 96-bit IV), through the message-based key.
-    #[test]
-    fn message_key_matches_gcm_spec_test_case_4() {
-        let key = aes("feffe9928665731c6d6a8f9467308308");
-        let k = GcmMessageKey::new(&key).unwrap();
-        let iv = h("cafebabefacedbaddecaf888");
-        let aad = h("feedfacedeadbeeffeedfacedeadbeefabaddad2");
-        let pt = h(concat!(
-            "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72",
-            "1c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39"
-        ));
-        let ct = h(concat!(
-            "42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e",
-            "21d514b25466931c7d8f6a5aac84aa051ba30b396a0aac973d58e091"
-        ));
-        let (c, tag) = k.seal(&iv, &aad, 128, &pt).unwrap();
-        assert_eq!(c.as_slice(), ct.as_slice());
-        assert_eq!(tag, h("5bc94fbc3221a5db94fae95ae7121a47"));
-        assert_eq!(k.open(&iv, &aad, &tag, &ct).unwrap().as_slice(), pt);
-        // A 96-bit tag is the full one truncated.
-        let (_, short) = k.seal(&iv, &aad, 96, &pt).unwrap();
-        assert_eq!(short, tag[..12]);
-        assert_eq!(k.open(&iv, &aad, &short, &ct).unwrap().as_slice(), pt);
-        let mut bad = tag.clone();
-        bad[0] ^= 1;
-        assert_eq!(
-            k.open(&iv, &aad, &bad, &ct),
-            Err(Ckr::ENCRYPTED_DATA_INVALID)
-        );
-        assert_eq!(
-            k.seal(&iv, &aad, 64, &pt).map(drop),
-            Err(Ckr::MECHANISM_PARAM_INVALID)
-        );
-        assert_eq!(
-            k.seal(&[], &aad, 128, &pt).map(drop),
-            Err(Ckr::MECHANISM_PARAM_INVALID)
         );
     }
 

@@ -24,6 +24,7 @@ mod hmac;
 mod kdf;
 mod key_wrap;
 mod mac;
+mod message;
 mod ml_dsa;
 mod ml_kem;
 mod prehash;
@@ -38,7 +39,7 @@ mod test_vectors;
 #[cfg(test)]
 mod wycheproof;
 
-pub use aes_gcm::GcmMessageKey;
+pub use message::{MessageCipher, MessageParams};
 pub use secret::append;
 pub use self_test::self_test;
 
@@ -285,6 +286,14 @@ pub trait MechanismImpl: Send + Sync {
         Err(Ckr::MECHANISM_INVALID)
     }
     fn decrypt(&self, _m: &Mechanism, _key: &Attributes) -> Result<Box<dyn Cipher>> {
+        Err(Ckr::MECHANISM_INVALID)
+    }
+    /// C_MessageEncryptInit: the key's message-based encryption process.
+    fn message_encrypt(&self, _m: &Mechanism, _key: &Attributes) -> Result<Box<dyn MessageCipher>> {
+        Err(Ckr::MECHANISM_INVALID)
+    }
+    /// C_MessageDecryptInit.
+    fn message_decrypt(&self, _m: &Mechanism, _key: &Attributes) -> Result<Box<dyn MessageCipher>> {
         Err(Ckr::MECHANISM_INVALID)
     }
     fn digest(&self, _m: &Mechanism) -> Result<Box<dyn Digest>> {

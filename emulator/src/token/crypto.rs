@@ -2,7 +2,7 @@
 
 use super::SoftToken;
 use crate::error::{Ckr, Result};
-use crate::mech::{registry, Cipher, Digest, GcmMessageKey, Mechanism, Signer, Verifier};
+use crate::mech::{registry, Cipher, Digest, Mechanism, MessageCipher, Signer, Verifier};
 use crate::{Attributes, Value};
 use cryptoki_sys::*;
 use std::sync::Arc;
@@ -96,25 +96,25 @@ impl SoftToken {
         }
     }
 
-    /// C_MessageEncryptInit / C_MessageDecryptInit: the key, checked for the
-    /// usage and the mechanism (CKM_AES_GCM, the one mechanism offering
-    /// CKF_MESSAGE_ENCRYPT / CKF_MESSAGE_DECRYPT).
+    /// C_MessageEncryptInit / C_MessageDecryptInit: the key's message-based
+    /// process, the key checked for the usage and the mechanism.
     pub fn message_cipher(
         &self,
         m: &Mechanism,
         handle: CK_OBJECT_HANDLE,
         usage: Usage,
-    ) -> Result<GcmMessageKey> {
+    ) -> Result<Box<dyn MessageCipher>> {
         let flag = match usage {
             Usage::Encrypt => CKF_MESSAGE_ENCRYPT,
             Usage::Decrypt => CKF_MESSAGE_DECRYPT,
             _ => return Err(Ckr::MECHANISM_INVALID),
         };
-        registry().for_function(m.ty, flag)?;
-        if m.ty != CKM_AES_GCM {
-            return Err(Ckr::MECHANISM_INVALID);
+        let mech = registry().for_function(m.ty, flag)?;
+        let key = self.key(handle, usage, m)?;
+        match usage {
+            Usage::Encrypt => mech.message_encrypt(m, &key),
+            _ => mech.message_decrypt(m, &key),
         }
-        GcmMessageKey::new(&*self.key(handle, usage, m)?)
     }
 
     /// C_SignInit.

@@ -7,9 +7,8 @@
 use super::convert::{bytes, len, read, with_input_output};
 use super::guard;
 use crate::api;
-use crate::message::MessageParams;
 use cryptoki_sys::*;
-use qrc_emulator::mech::{MechParam, Mechanism};
+use qrc_emulator::mech::{MechParam, Mechanism, MessageParams};
 use qrc_emulator::{Ckr, Result};
 use std::ffi::c_void;
 

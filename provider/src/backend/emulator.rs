@@ -4,7 +4,7 @@ use super::Token;
 use cryptoki_sys::*;
 use qrc_emulator::config::{Config, TokenConfig};
 use qrc_emulator::mech::{
-    registry, rng, Cipher, Digest, GcmMessageKey, Mechanism, Signer, Verifier,
+    registry, rng, Cipher, Digest, Mechanism, MessageCipher, Signer, Verifier,
 };
 use qrc_emulator::store::Who;
 use qrc_emulator::token::{Access, AttrRead, TokenStatus, Usage};
@@ -100,7 +100,7 @@ impl Token for SoftToken {
         m: &Mechanism,
         key: CK_OBJECT_HANDLE,
         usage: Usage,
-    ) -> Result<GcmMessageKey> {
+    ) -> Result<Box<dyn MessageCipher>> {
         SoftToken::message_cipher(self, m, key, usage)
     }
     fn signer(&self, m: &Mechanism, key: CK_OBJECT_HANDLE) -> Result<Box<dyn Signer>> {

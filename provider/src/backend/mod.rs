@@ -5,7 +5,7 @@
 mod emulator;
 
 use cryptoki_sys::*;
-use qrc_emulator::mech::{Cipher, Digest, GcmMessageKey, Mechanism, Signer, Verifier};
+use qrc_emulator::mech::{Cipher, Digest, Mechanism, MessageCipher, Signer, Verifier};
 use qrc_emulator::store::Who;
 use qrc_emulator::token::{Access, AttrRead, TokenStatus, Usage};
 use qrc_emulator::{Attributes, Result, Value};
@@ -54,13 +54,14 @@ pub trait Token: Send + Sync {
     fn mechanism_info(&self, ty: CK_MECHANISM_TYPE) -> Result<CK_MECHANISM_INFO>;
     fn cipher(&self, m: &Mechanism, key: CK_OBJECT_HANDLE, usage: Usage)
         -> Result<Box<dyn Cipher>>;
-    /// C_MessageEncryptInit / C_MessageDecryptInit (CKM_AES_GCM).
+    /// C_MessageEncryptInit / C_MessageDecryptInit: a process that holds
+    /// the key on the token's side and takes one call per message.
     fn message_cipher(
         &self,
         m: &Mechanism,
         key: CK_OBJECT_HANDLE,
         usage: Usage,
-    ) -> Result<GcmMessageKey>;
+    ) -> Result<Box<dyn MessageCipher>>;
     fn signer(&self, m: &Mechanism, key: CK_OBJECT_HANDLE) -> Result<Box<dyn Signer>>;
     fn verifier(&self, m: &Mechanism, key: CK_OBJECT_HANDLE) -> Result<Box<dyn Verifier>>;
     fn digest(&self, m: &Mechanism) -> Result<Box<dyn Digest>>;
