@@ -14,129 +14,107 @@ const KEY: &[u8] = b"operation slot key";
 const MSG: &[u8] = b"one message, signed and verified";
 const HMAC: Mechanism = Mechanism::Sha256Hmac;
 
+/// The operations under test, each with a slot of its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Sign,
+    Verify,
+    VerifySignature,
+}
+
+const KINDS: [Kind; 3] = [Kind::Sign, Kind::Verify, Kind::VerifySignature];
+
 /// An HMAC key, the message's MAC, and that MAC with one bit flipped.
-fn hmac_key(s: &Session) -> (ObjectHandle, Vec<u8>, Vec<u8>) {
-    let key = keys::obj(keys::generic(s, KEY, vec![]));
-    let mac = expect_ok(s.sign(&HMAC, key, MSG), "C_Sign");
-    let mut bad = mac.clone();
-    bad[0] ^= 1;
-    (key, mac, bad)
+struct Key {
+    key: ObjectHandle,
+    mac: Vec<u8>,
+    bad: Vec<u8>,
 }
 
-/// A C_SignFinal that fails in the module's argument checks (NULL length
-/// pointer), after the sign operation has begun.
-fn failing_sign(s: &Session, key: ObjectHandle) {
-    expect_ok(s.sign_init(&HMAC, key), "C_SignInit");
-    let rv = call!(C_SignFinal(s.handle(), null_mut(), null_mut()));
-    expect_rv(
-        rv,
-        CKR_ARGUMENTS_BAD,
-        "C_SignFinal with a NULL length pointer",
-    );
-    expect_err(
-        s.sign_update(MSG),
-        CKR_OPERATION_NOT_INITIALIZED,
-        "C_SignUpdate after the failed C_SignFinal",
-    );
+impl Key {
+    fn new(s: &Session) -> Key {
+        let key = keys::obj(keys::generic(s, KEY, vec![]));
+        let mac = expect_ok(s.sign(&HMAC, key, MSG), "C_Sign");
+        let mut bad = mac.clone();
+        bad[0] ^= 1;
+        Key { key, mac, bad }
+    }
+
+    /// Begin a multi-part operation and give it the whole message.
+    fn start(&self, s: &Session, kind: Kind) {
+        let what = format!("{kind:?}: init and update");
+        let r = match kind {
+            Kind::Sign => s
+                .sign_init(&HMAC, self.key)
+                .and_then(|()| s.sign_update(MSG)),
+            Kind::Verify => s
+                .verify_init(&HMAC, self.key)
+                .and_then(|()| s.verify_update(MSG)),
+            Kind::VerifySignature => s
+                .verify_signature_init(&HMAC, self.key, &self.mac)
+                .and_then(|()| s.verify_signature_update(MSG)),
+        };
+        expect_ok(r, &what);
+    }
+
+    /// Finish the operation begun by [`Key::start`]: it must still run.
+    fn finish(&self, s: &Session, kind: Kind, after: Kind) {
+        let what = format!("{kind:?} final after a failed {after:?}");
+        match kind {
+            Kind::Sign => assert_eq!(expect_ok(s.sign_final(), &what), self.mac, "{what}"),
+            Kind::Verify => expect_ok(s.verify_final(&self.mac), &what),
+            Kind::VerifySignature => expect_ok(s.verify_signature_final(), &what),
+        }
+    }
+
+    /// One whole operation of this kind that fails: a sign in the module's
+    /// argument checks (NULL length pointer), a verification on a bad MAC.
+    fn fail(&self, s: &Session, kind: Kind) {
+        match kind {
+            Kind::Sign => {
+                expect_ok(s.sign_init(&HMAC, self.key), "C_SignInit");
+                let rv = call!(C_SignFinal(s.handle(), null_mut(), null_mut()));
+                expect_rv(rv, CKR_ARGUMENTS_BAD, "C_SignFinal(NULL, NULL)");
+            }
+            Kind::Verify => expect_err(
+                s.verify(&HMAC, self.key, MSG, &self.bad),
+                CKR_SIGNATURE_INVALID,
+                "C_VerifyInit + C_Verify, bad MAC",
+            ),
+            Kind::VerifySignature => {
+                let init = s.verify_signature_init(&HMAC, self.key, &self.bad);
+                expect_ok(init, "C_VerifySignatureInit, bad MAC");
+                let r = s.verify_signature(MSG);
+                expect_err(r, CKR_SIGNATURE_INVALID, "C_VerifySignature, bad MAC");
+            }
+        }
+    }
 }
 
+/// Each of sign, verify and verify-signature running while each other one
+/// fails: the failure ends its own operation only.
 #[test]
-fn failed_verify_leaves_verify_signature_running() {
+fn a_failed_operation_leaves_the_others_running() {
     let fx = Fixture::new();
     let s = fx.user_session();
-    let (key, mac, bad) = hmac_key(&s);
-    expect_ok(
-        s.verify_signature_init(&HMAC, key, &mac),
-        "C_VerifySignatureInit",
-    );
-    expect_err(
-        s.verify(&HMAC, key, MSG, &bad),
-        CKR_SIGNATURE_INVALID,
-        "C_VerifyInit + C_Verify with a bad MAC",
-    );
-    expect_ok(
-        s.verify_signature(MSG),
-        "C_VerifySignature after a failed C_Verify",
-    );
-}
-
-#[test]
-fn failed_verify_signature_leaves_verify_running() {
-    let fx = Fixture::new();
-    let s = fx.user_session();
-    let (key, mac, bad) = hmac_key(&s);
-    expect_ok(s.verify_init(&HMAC, key), "C_VerifyInit");
-    expect_ok(s.verify_update(MSG), "C_VerifyUpdate");
-    expect_ok(
-        s.verify_signature_init(&HMAC, key, &bad),
-        "C_VerifySignatureInit (bad MAC)",
-    );
-    expect_err(
-        s.verify_signature(MSG),
-        CKR_SIGNATURE_INVALID,
-        "C_VerifySignature with a bad MAC",
-    );
-    expect_ok(
-        s.verify_final(&mac),
-        "C_VerifyFinal after a failed C_VerifySignature",
-    );
-}
-
-#[test]
-fn failed_sign_leaves_verifications_running() {
-    let fx = Fixture::new();
-    let s = fx.user_session();
-    let (key, mac, _) = hmac_key(&s);
-    expect_ok(s.verify_init(&HMAC, key), "C_VerifyInit");
-    expect_ok(s.verify_update(MSG), "C_VerifyUpdate");
-    expect_ok(
-        s.verify_signature_init(&HMAC, key, &mac),
-        "C_VerifySignatureInit",
-    );
-    failing_sign(&s, key);
-    expect_ok(s.verify_final(&mac), "C_VerifyFinal after a failed sign");
-    expect_ok(
-        s.verify_signature(MSG),
-        "C_VerifySignature after a failed sign",
-    );
-}
-
-#[test]
-fn failed_verifications_leave_sign_running() {
-    let fx = Fixture::new();
-    let s = fx.user_session();
-    let (key, mac, bad) = hmac_key(&s);
-    expect_ok(s.sign_init(&HMAC, key), "C_SignInit");
-    expect_ok(s.sign_update(MSG), "C_SignUpdate");
-    expect_err(
-        s.verify(&HMAC, key, MSG, &bad),
-        CKR_SIGNATURE_INVALID,
-        "C_Verify with a bad MAC",
-    );
-    expect_ok(
-        s.verify_signature_init(&HMAC, key, &bad),
-        "C_VerifySignatureInit (bad MAC)",
-    );
-    expect_err(
-        s.verify_signature(MSG),
-        CKR_SIGNATURE_INVALID,
-        "C_VerifySignature with a bad MAC",
-    );
-    let signed = expect_ok(s.sign_final(), "C_SignFinal after failed verifications");
-    assert_eq!(signed, mac, "the running sign operation's MAC");
+    let key = Key::new(&s);
+    for running in KINDS {
+        for failing in KINDS.into_iter().filter(|&k| k != running) {
+            key.start(&s, running);
+            key.fail(&s, failing);
+            key.finish(&s, running, failing);
+        }
+    }
 }
 
 #[test]
 fn session_cancel_ends_the_named_operations_only() {
     let fx = Fixture::new();
     let s = fx.user_session();
-    let (key, mac, _) = hmac_key(&s);
-    expect_ok(s.verify_init(&HMAC, key), "C_VerifyInit");
-    expect_ok(
-        s.verify_signature_init(&HMAC, key, &mac),
-        "C_VerifySignatureInit",
-    );
-    expect_ok(s.sign_init(&HMAC, key), "C_SignInit");
+    let key = Key::new(&s);
+    for kind in KINDS {
+        key.start(&s, kind);
+    }
     let rv = call!(C_SessionCancel(s.handle(), CKF_SIGN));
     expect_rv(rv, CKR_OK, "C_SessionCancel(CKF_SIGN)");
     expect_err(
@@ -144,19 +122,22 @@ fn session_cancel_ends_the_named_operations_only() {
         CKR_OPERATION_NOT_INITIALIZED,
         "C_SignUpdate after C_SessionCancel(CKF_SIGN)",
     );
-    expect_ok(s.verify_update(MSG), "C_VerifyUpdate");
+    expect_ok(
+        s.verify_update(MSG),
+        "C_VerifyUpdate after C_SessionCancel(CKF_SIGN)",
+    );
     // PKCS#11 3.2 has no flag of its own for C_VerifySignature*: CKF_VERIFY
     // names both verifications.
     let rv = call!(C_SessionCancel(s.handle(), CKF_VERIFY));
     expect_rv(rv, CKR_OK, "C_SessionCancel(CKF_VERIFY)");
     expect_err(
-        s.verify_final(&mac),
+        s.verify_final(&key.mac),
         CKR_OPERATION_NOT_INITIALIZED,
         "C_VerifyFinal after C_SessionCancel(CKF_VERIFY)",
     );
     expect_err(
-        s.verify_signature(MSG),
+        s.verify_signature_final(),
         CKR_OPERATION_NOT_INITIALIZED,
-        "C_VerifySignature after C_SessionCancel(CKF_VERIFY)",
+        "C_VerifySignatureFinal after C_SessionCancel(CKF_VERIFY)",
     );
 }
