@@ -5,6 +5,8 @@
 //! per PKCS#11 call) → [`session`] and [`operation`] (sessions and their
 //! running operations) → [`backend::Token`] (the token behind a slot).
 
+#![warn(missing_docs)]
+
 mod abi;
 pub mod api;
 pub mod backend;

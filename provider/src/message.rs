@@ -146,15 +146,6 @@ impl MessageOp {
     }
 }
 
-/// Begin a message-based process in an empty slot.
-pub fn start_message(slot: &mut Option<MessageOp>, op: Result<MessageOp>) -> Result<()> {
-    if slot.is_some() {
-        return Err(Ckr::OPERATION_ACTIVE);
-    }
-    *slot = Some(op?);
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

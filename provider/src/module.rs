@@ -22,7 +22,9 @@ use std::sync::{Arc, RwLock};
 
 /// One slot and the token in it.
 pub struct Slot {
+    /// The slot ID callers pass (from the configuration).
     pub id: CK_SLOT_ID,
+    /// The token in the slot; `present()` says whether it can be used.
     pub token: Arc<dyn Token>,
 }
 
@@ -31,6 +33,7 @@ pub type SharedSession = Arc<Session>;
 
 /// Everything C_Initialize sets up.
 pub struct Module {
+    /// The configured slots, in C_GetSlotList order.
     pub slots: Vec<Slot>,
     sessions: RwLock<HashMap<CK_SESSION_HANDLE, SharedSession>>,
     next_session: AtomicU64,
@@ -120,6 +123,7 @@ pub fn finalize() -> Result<()> {
 }
 
 impl Module {
+    /// The slot with this ID (CKR_SLOT_ID_INVALID if none).
     pub fn slot(&self, id: CK_SLOT_ID) -> Result<&Slot> {
         self.slots
             .iter()
@@ -137,6 +141,8 @@ impl Module {
         }
     }
 
+    /// The open session with this handle (CKR_SESSION_HANDLE_INVALID if
+    /// none).
     pub fn session(&self, h: CK_SESSION_HANDLE) -> Result<SharedSession> {
         let sessions = self.sessions.read().map_err(|_| Ckr::GENERAL_ERROR)?;
         sessions
@@ -155,6 +161,7 @@ impl Module {
             .collect())
     }
 
+    /// Open a session: `make` builds it around the new handle.
     pub fn add_session(
         &self,
         make: impl FnOnce(CK_SESSION_HANDLE) -> Session,
@@ -168,6 +175,8 @@ impl Module {
         Ok(h)
     }
 
+    /// Take a session out of the table (C_CloseSession); calls already
+    /// running on it finish with their own reference.
     pub fn remove_session(&self, h: CK_SESSION_HANDLE) -> Result<SharedSession> {
         self.sessions
             .write()

@@ -6,6 +6,7 @@
 use crate::message::MessageOp;
 use crate::output::Output;
 use qrc_emulator::mech::{Cipher, Digest, Signer, Verifier};
+use qrc_emulator::token::Usage;
 use qrc_emulator::{Ckr, Result, Value};
 use zeroize::Zeroizing;
 
@@ -29,6 +30,7 @@ struct Pending {
 
 /// One running operation.
 pub struct Active<T> {
+    /// The backend's operation object (cipher, signer, …).
     pub op: T,
     pending: Option<Pending>,
     /// The key has CKA_ALWAYS_AUTHENTICATE: C_Login(CKU_CONTEXT_SPECIFIC)
@@ -38,7 +40,9 @@ pub struct Active<T> {
 
 /// A 3.2 verification whose signature was given at init.
 pub struct SignatureCheck {
+    /// The running verification.
     pub verifier: Box<dyn Verifier>,
+    /// The signature C_VerifySignatureInit gave.
     pub signature: Vec<u8>,
 }
 
@@ -47,14 +51,20 @@ pub struct SignatureCheck {
 pub struct Operations {
     /// Remaining C_FindObjects results, in order.
     pub find: Option<std::collections::VecDeque<cryptoki_sys::CK_OBJECT_HANDLE>>,
+    /// C_EncryptInit … C_EncryptFinal.
     pub encrypt: Option<Active<Box<dyn Cipher>>>,
+    /// C_DecryptInit … C_DecryptFinal.
     pub decrypt: Option<Active<Box<dyn Cipher>>>,
+    /// C_DigestInit … C_DigestFinal.
     pub digest: Option<Active<Box<dyn Digest>>>,
     /// The mechanism of the running digest, for the CKA_ALLOWED_MECHANISMS
     /// check of C_DigestKey (meaningless while `digest` is None).
     pub digest_mechanism: cryptoki_sys::CK_MECHANISM_TYPE,
+    /// C_SignInit … C_SignFinal.
     pub sign: Option<Active<Box<dyn Signer>>>,
+    /// C_VerifyInit … C_VerifyFinal.
     pub verify: Option<Active<Box<dyn Verifier>>>,
+    /// C_VerifySignatureInit … C_VerifySignatureFinal.
     pub verify_signature: Option<Active<SignatureCheck>>,
     /// C_MessageEncryptInit … C_MessageEncryptFinal.
     pub message_encrypt: Option<MessageOp>,
@@ -65,20 +75,64 @@ pub struct Operations {
 /// The kinds of operation a session runs, one slot each in [`Operations`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OperationKind {
+    /// C_FindObjects*.
     Find,
+    /// C_Encrypt*.
     Encrypt,
+    /// C_Decrypt*.
     Decrypt,
+    /// C_Digest*.
     Digest,
+    /// C_Sign*.
     Sign,
+    /// C_Verify*.
     Verify,
     /// PKCS#11 3.2 C_VerifySignature*: a slot of its own, apart from
     /// C_Verify*, so one never ends the other.
     VerifySignature,
+    /// C_MessageEncrypt*, C_EncryptMessage*.
     MessageEncrypt,
+    /// C_MessageDecrypt*, C_DecryptMessage*.
     MessageDecrypt,
 }
 
+/// Which way a cipher runs: the one difference between C_Encrypt* and
+/// C_Decrypt*, and between C_MessageEncrypt* and C_MessageDecrypt*.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    /// Plaintext in, ciphertext out.
+    Encrypt,
+    /// Ciphertext in, plaintext out.
+    Decrypt,
+}
+
+impl Direction {
+    /// The key usage the direction needs (CKA_ENCRYPT, CKA_DECRYPT).
+    pub fn usage(self) -> Usage {
+        match self {
+            Direction::Encrypt => Usage::Encrypt,
+            Direction::Decrypt => Usage::Decrypt,
+        }
+    }
+}
+
 impl Operations {
+    /// The slot of C_EncryptInit … or C_DecryptInit … .
+    pub fn cipher(&mut self, dir: Direction) -> &mut Option<Active<Box<dyn Cipher>>> {
+        match dir {
+            Direction::Encrypt => &mut self.encrypt,
+            Direction::Decrypt => &mut self.decrypt,
+        }
+    }
+
+    /// The slot of C_MessageEncryptInit … or C_MessageDecryptInit … .
+    pub fn message(&mut self, dir: Direction) -> &mut Option<MessageOp> {
+        match dir {
+            Direction::Encrypt => &mut self.message_encrypt,
+            Direction::Decrypt => &mut self.message_decrypt,
+        }
+    }
+
     /// End the operation of one kind, if one runs.
     pub fn end(&mut self, kind: OperationKind) {
         match kind {
@@ -95,17 +149,18 @@ impl Operations {
     }
 }
 
-/// Begin an operation in an empty slot.
+/// Begin an operation in an empty slot: CKR_OPERATION_ACTIVE comes before
+/// anything `make` (key lookup, mechanism checks) could fail with.
 pub fn start<T>(
     slot: &mut Option<Active<T>>,
-    op: Result<T>,
     needs_context_login: bool,
+    make: impl FnOnce() -> Result<T>,
 ) -> Result<()> {
     if slot.is_some() {
         return Err(Ckr::OPERATION_ACTIVE);
     }
     *slot = Some(Active {
-        op: op?,
+        op: make()?,
         pending: None,
         needs_context_login,
     });
@@ -216,7 +271,7 @@ mod tests {
     #[test]
     fn short_buffer_keeps_operation_and_output() {
         let mut slot = None;
-        start(&mut slot, Ok(Echo(0)), false).unwrap();
+        start(&mut slot, false, || Ok(Echo(0))).unwrap();
         let mut out = Output::query();
         produce(&mut slot, Step::Single, b"abcd", &mut out, Echo::run).unwrap();
         assert_eq!(out.len, 4);
@@ -239,7 +294,7 @@ mod tests {
     #[test]
     fn compute_runs_once_across_length_query() {
         let mut slot = None;
-        start(&mut slot, Ok(Echo(0)), false).unwrap();
+        start(&mut slot, false, || Ok(Echo(0))).unwrap();
         let mut out = Output::query();
         produce(&mut slot, Step::Update, b"xy", &mut out, Echo::run).unwrap();
         let mut buf = [0u8; 2];
@@ -257,9 +312,9 @@ mod tests {
     #[test]
     fn errors_end_the_operation_and_init_works_again() {
         let mut slot = None;
-        start(&mut slot, Ok(Echo(0)), false).unwrap();
+        start(&mut slot, false, || Ok(Echo(0))).unwrap();
         assert_eq!(
-            start(&mut slot, Ok(Echo(0)), false),
+            start(&mut slot, false, || Ok(Echo(0))),
             Err(Ckr::OPERATION_ACTIVE)
         );
         let failing = |_: &mut Echo, _: &[u8]| -> Result<Value> { Err(Ckr::DATA_LEN_RANGE) };
@@ -272,13 +327,43 @@ mod tests {
             feed(&mut slot, |_| Ok(())),
             Err(Ckr::OPERATION_NOT_INITIALIZED)
         );
-        start(&mut slot, Ok(Echo(0)), false).unwrap();
+        start(&mut slot, false, || Ok(Echo(0))).unwrap();
+    }
+
+    struct AnyVerifier;
+    impl Verifier for AnyVerifier {
+        fn update(&mut self, _: &[u8]) -> Result<()> {
+            Ok(())
+        }
+        fn finish(&mut self, _: &[u8]) -> Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn ending_one_kind_leaves_the_others() {
+        let mut ops = Operations::default();
+        start(&mut ops.verify, false, || Ok(Box::new(AnyVerifier) as _)).unwrap();
+        let check = || {
+            Ok(SignatureCheck {
+                verifier: Box::new(AnyVerifier),
+                signature: vec![],
+            })
+        };
+        start(&mut ops.verify_signature, false, check).unwrap();
+        ops.end(OperationKind::Verify);
+        assert!(ops.verify.is_none());
+        assert!(ops.verify_signature.is_some());
+        start(&mut ops.verify, false, || Ok(Box::new(AnyVerifier) as _)).unwrap();
+        ops.end(OperationKind::VerifySignature);
+        assert!(ops.verify.is_some());
+        assert!(ops.verify_signature.is_none());
     }
 
     #[test]
     fn context_login_is_required_before_use() {
         let mut slot = None;
-        start(&mut slot, Ok(Echo(0)), true).unwrap();
+        start(&mut slot, true, || Ok(Echo(0))).unwrap();
         assert_eq!(feed(&mut slot, |_| Ok(())), Err(Ckr::USER_NOT_LOGGED_IN));
     }
 }

@@ -9,6 +9,7 @@ use qrc_emulator::{Ckr, Result};
 /// caller's length pointer: the bytes written, or the bytes needed.
 pub struct Output<'a> {
     buf: Option<&'a mut [u8]>,
+    /// The length written back to the caller (see above).
     pub len: usize,
 }
 
@@ -26,6 +27,7 @@ impl<'a> Output<'a> {
         }
     }
 
+    /// Whether the caller asked only for the length (NULL buffer).
     pub fn is_query(&self) -> bool {
         self.buf.is_none()
     }

@@ -11,14 +11,19 @@ use std::sync::{Arc, Mutex, MutexGuard};
 /// One open session. The slot, mode and token never change; the operations
 /// sit behind this session's own lock, so sessions never wait for each other.
 pub struct Session {
+    /// The session's own handle.
     pub handle: CK_SESSION_HANDLE,
+    /// The slot it was opened on.
     pub slot: CK_SLOT_ID,
+    /// Opened with CKF_RW_SESSION.
     pub read_write: bool,
+    /// The slot's token.
     pub token: Arc<dyn Token>,
     ops: Mutex<Operations>,
 }
 
 impl Session {
+    /// A session with no operation running.
     pub fn new(
         handle: CK_SESSION_HANDLE,
         slot: CK_SLOT_ID,
@@ -34,6 +39,7 @@ impl Session {
         }
     }
 
+    /// Who calls the token: this session, and whether it is R/W.
     pub fn access(&self) -> Access {
         Access {
             session: self.handle,
@@ -41,6 +47,7 @@ impl Session {
         }
     }
 
+    /// The running operations, locked for one call.
     pub fn ops(&self) -> Result<MutexGuard<'_, Operations>> {
         self.ops.lock().map_err(|_| Ckr::GENERAL_ERROR)
     }

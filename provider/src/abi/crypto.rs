@@ -5,7 +5,7 @@ use super::convert::{bytes, with_input_output, with_output};
 use super::mechanism::mechanism;
 use super::{guard, guard_op};
 use crate::api;
-use crate::operation::OperationKind;
+use crate::operation::{Direction, OperationKind};
 use cryptoki_sys::*;
 
 pub(super) unsafe extern "C" fn C_EncryptInit(
@@ -14,7 +14,14 @@ pub(super) unsafe extern "C" fn C_EncryptInit(
     key: CK_OBJECT_HANDLE,
 ) -> CK_RV {
     // SAFETY: the mechanism is readable by the PKCS#11 contract.
-    guard(|| api::encrypt_init(h, &unsafe { mechanism(p_mechanism)? }, key))
+    guard(|| {
+        api::cipher_init(
+            h,
+            Direction::Encrypt,
+            &unsafe { mechanism(p_mechanism)? },
+            key,
+        )
+    })
 }
 
 pub(super) unsafe extern "C" fn C_Encrypt(
@@ -31,7 +38,7 @@ pub(super) unsafe extern "C" fn C_Encrypt(
             ul_data_len,
             p_encrypted,
             pul_encrypted_len,
-            |d, o| api::encrypt(h, d, o),
+            |d, o| api::cipher(h, Direction::Encrypt, d, o),
         )
     })
 }
@@ -50,7 +57,7 @@ pub(super) unsafe extern "C" fn C_EncryptUpdate(
             ul_part_len,
             p_encrypted,
             pul_encrypted_len,
-            |d, o| api::encrypt_update(h, d, o),
+            |d, o| api::cipher_update(h, Direction::Encrypt, d, o),
         )
     })
 }
@@ -62,7 +69,9 @@ pub(super) unsafe extern "C" fn C_EncryptFinal(
 ) -> CK_RV {
     // SAFETY: the buffer is as long as stated, by the PKCS#11 contract.
     guard_op(h, OperationKind::Encrypt, || unsafe {
-        with_output(p_last, pul_last_len, |o| api::encrypt_final(h, o))
+        with_output(p_last, pul_last_len, |o| {
+            api::cipher_final(h, Direction::Encrypt, o)
+        })
     })
 }
 
@@ -72,7 +81,14 @@ pub(super) unsafe extern "C" fn C_DecryptInit(
     key: CK_OBJECT_HANDLE,
 ) -> CK_RV {
     // SAFETY: the mechanism is readable by the PKCS#11 contract.
-    guard(|| api::decrypt_init(h, &unsafe { mechanism(p_mechanism)? }, key))
+    guard(|| {
+        api::cipher_init(
+            h,
+            Direction::Decrypt,
+            &unsafe { mechanism(p_mechanism)? },
+            key,
+        )
+    })
 }
 
 pub(super) unsafe extern "C" fn C_Decrypt(
@@ -89,7 +105,7 @@ pub(super) unsafe extern "C" fn C_Decrypt(
             ul_encrypted_len,
             p_data,
             pul_data_len,
-            |d, o| api::decrypt(h, d, o),
+            |d, o| api::cipher(h, Direction::Decrypt, d, o),
         )
     })
 }
@@ -108,7 +124,7 @@ pub(super) unsafe extern "C" fn C_DecryptUpdate(
             ul_encrypted_len,
             p_part,
             pul_part_len,
-            |d, o| api::decrypt_update(h, d, o),
+            |d, o| api::cipher_update(h, Direction::Decrypt, d, o),
         )
     })
 }
@@ -120,7 +136,9 @@ pub(super) unsafe extern "C" fn C_DecryptFinal(
 ) -> CK_RV {
     // SAFETY: the buffer is as long as stated, by the PKCS#11 contract.
     guard_op(h, OperationKind::Decrypt, || unsafe {
-        with_output(p_last, pul_last_len, |o| api::decrypt_final(h, o))
+        with_output(p_last, pul_last_len, |o| {
+            api::cipher_final(h, Direction::Decrypt, o)
+        })
     })
 }
 

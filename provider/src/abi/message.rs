@@ -7,6 +7,7 @@
 use super::convert::{bytes, len, read, with_input_output};
 use super::guard;
 use crate::api;
+use crate::operation::Direction;
 use cryptoki_sys::*;
 use qrc_emulator::mech::{MechParam, Mechanism, MessageParams};
 use qrc_emulator::{Ckr, Result};
@@ -94,11 +95,11 @@ unsafe fn write_back(g: &CK_GCM_MESSAGE_PARAMS, p: &MessageParams) {
 /// [`guard`] for C_*MessageNext: any error but CKR_BUFFER_TOO_SMALL ends
 /// the message in progress (not the message-based process), including the
 /// argument errors found here before `api` is reached.
-fn guard_next(h: CK_SESSION_HANDLE, encrypt: bool, f: impl FnOnce() -> Result<()>) -> CK_RV {
+fn guard_next(h: CK_SESSION_HANDLE, dir: Direction, f: impl FnOnce() -> Result<()>) -> CK_RV {
     let rv = guard(f);
     if rv != CKR_OK && rv != CKR_BUFFER_TOO_SMALL {
         // The session may be gone (that may be the error): nothing to end.
-        let _ = api::message_abort(h, encrypt);
+        let _ = api::message_abort(h, dir);
     }
     rv
 }
@@ -112,13 +113,13 @@ fn guard_next(h: CK_SESSION_HANDLE, encrypt: bool, f: impl FnOnce() -> Result<()
 /// As [`message_mechanism`].
 unsafe fn init(
     h: CK_SESSION_HANDLE,
-    encrypt: bool,
+    dir: Direction,
     p_mechanism: *mut CK_MECHANISM,
     key: CK_OBJECT_HANDLE,
 ) -> Result<()> {
     // SAFETY: forwarded from this function's contract.
     let m = unsafe { message_mechanism(p_mechanism)? };
-    api::message_init(h, encrypt, m.as_ref(), key)
+    api::message_init(h, dir, m.as_ref(), key)
 }
 
 /// C_EncryptMessage / C_DecryptMessage.
@@ -128,7 +129,7 @@ unsafe fn init(
 #[allow(clippy::too_many_arguments)] // the PKCS#11 signature
 unsafe fn one_message(
     h: CK_SESSION_HANDLE,
-    encrypt: bool,
+    dir: Direction,
     p_parameter: *mut c_void,
     ul_parameter_len: CK_ULONG,
     p_aad: *mut CK_BYTE,
@@ -145,9 +146,9 @@ unsafe fn one_message(
         // borrowed mutably below.
         let aad = bytes(p_aad, ul_aad_len)?.to_vec();
         with_input_output(p_in, ul_in_len, p_out, pul_out_len, |d, o| {
-            api::message(h, encrypt, &mut p, &aad, d, o)
+            api::message(h, dir, &mut p, &aad, d, o)
         })?;
-        if encrypt {
+        if dir == Direction::Encrypt {
             write_back(&g, &p);
         }
     }
@@ -160,7 +161,7 @@ unsafe fn one_message(
 /// The PKCS#11 contract for these calls.
 unsafe fn begin(
     h: CK_SESSION_HANDLE,
-    encrypt: bool,
+    dir: Direction,
     p_parameter: *mut c_void,
     ul_parameter_len: CK_ULONG,
     p_aad: *mut CK_BYTE,
@@ -170,8 +171,8 @@ unsafe fn begin(
     unsafe {
         let (g, mut p) = message_params(p_parameter, ul_parameter_len)?;
         let aad = bytes(p_aad, ul_aad_len)?;
-        api::message_begin(h, encrypt, &mut p, aad)?;
-        if encrypt {
+        api::message_begin(h, dir, &mut p, aad)?;
+        if dir == Direction::Encrypt {
             write_back(&g, &p);
         }
     }
@@ -185,7 +186,7 @@ unsafe fn begin(
 #[allow(clippy::too_many_arguments)] // the PKCS#11 signature
 unsafe fn next(
     h: CK_SESSION_HANDLE,
-    encrypt: bool,
+    dir: Direction,
     p_parameter: *mut c_void,
     ul_parameter_len: CK_ULONG,
     p_in: *mut CK_BYTE,
@@ -202,9 +203,9 @@ unsafe fn next(
     unsafe {
         let (g, mut p) = message_params(p_parameter, ul_parameter_len)?;
         with_input_output(p_in, ul_in_len, p_out, pul_out_len, |d, o| {
-            api::message_next(h, encrypt, &mut p, d, o, end)
+            api::message_next(h, dir, &mut p, d, o, end)
         })?;
-        if encrypt && end {
+        if dir == Direction::Encrypt && end {
             write_back(&g, &p);
         }
     }
@@ -217,7 +218,7 @@ pub(super) unsafe extern "C" fn C_MessageEncryptInit(
     key: CK_OBJECT_HANDLE,
 ) -> CK_RV {
     // SAFETY: the mechanism is readable by the PKCS#11 contract.
-    guard(|| unsafe { init(h, true, p_mechanism, key) })
+    guard(|| unsafe { init(h, Direction::Encrypt, p_mechanism, key) })
 }
 
 #[allow(clippy::too_many_arguments)] // the PKCS#11 signature
@@ -236,7 +237,7 @@ pub(super) unsafe extern "C" fn C_EncryptMessage(
     guard(|| unsafe {
         one_message(
             h,
-            true,
+            Direction::Encrypt,
             p_parameter,
             ul_parameter_len,
             p_aad,
@@ -257,7 +258,16 @@ pub(super) unsafe extern "C" fn C_EncryptMessageBegin(
     ul_aad_len: CK_ULONG,
 ) -> CK_RV {
     // SAFETY: the PKCS#11 contract, forwarded.
-    guard(|| unsafe { begin(h, true, p_parameter, ul_parameter_len, p_aad, ul_aad_len) })
+    guard(|| unsafe {
+        begin(
+            h,
+            Direction::Encrypt,
+            p_parameter,
+            ul_parameter_len,
+            p_aad,
+            ul_aad_len,
+        )
+    })
 }
 
 #[allow(clippy::too_many_arguments)] // the PKCS#11 signature
@@ -272,10 +282,10 @@ pub(super) unsafe extern "C" fn C_EncryptMessageNext(
     flags: CK_FLAGS,
 ) -> CK_RV {
     // SAFETY: the PKCS#11 contract, forwarded.
-    guard_next(h, true, || unsafe {
+    guard_next(h, Direction::Encrypt, || unsafe {
         next(
             h,
-            true,
+            Direction::Encrypt,
             p_parameter,
             ul_parameter_len,
             p_plaintext_part,
@@ -288,7 +298,7 @@ pub(super) unsafe extern "C" fn C_EncryptMessageNext(
 }
 
 pub(super) unsafe extern "C" fn C_MessageEncryptFinal(h: CK_SESSION_HANDLE) -> CK_RV {
-    guard(|| api::message_final(h, true))
+    guard(|| api::message_final(h, Direction::Encrypt))
 }
 
 pub(super) unsafe extern "C" fn C_MessageDecryptInit(
@@ -297,7 +307,7 @@ pub(super) unsafe extern "C" fn C_MessageDecryptInit(
     key: CK_OBJECT_HANDLE,
 ) -> CK_RV {
     // SAFETY: the mechanism is readable by the PKCS#11 contract.
-    guard(|| unsafe { init(h, false, p_mechanism, key) })
+    guard(|| unsafe { init(h, Direction::Decrypt, p_mechanism, key) })
 }
 
 #[allow(clippy::too_many_arguments)] // the PKCS#11 signature
@@ -316,7 +326,7 @@ pub(super) unsafe extern "C" fn C_DecryptMessage(
     guard(|| unsafe {
         one_message(
             h,
-            false,
+            Direction::Decrypt,
             p_parameter,
             ul_parameter_len,
             p_aad,
@@ -337,7 +347,16 @@ pub(super) unsafe extern "C" fn C_DecryptMessageBegin(
     ul_aad_len: CK_ULONG,
 ) -> CK_RV {
     // SAFETY: the PKCS#11 contract, forwarded.
-    guard(|| unsafe { begin(h, false, p_parameter, ul_parameter_len, p_aad, ul_aad_len) })
+    guard(|| unsafe {
+        begin(
+            h,
+            Direction::Decrypt,
+            p_parameter,
+            ul_parameter_len,
+            p_aad,
+            ul_aad_len,
+        )
+    })
 }
 
 #[allow(clippy::too_many_arguments)] // the PKCS#11 signature
@@ -352,10 +371,10 @@ pub(super) unsafe extern "C" fn C_DecryptMessageNext(
     flags: CK_FLAGS,
 ) -> CK_RV {
     // SAFETY: the PKCS#11 contract, forwarded.
-    guard_next(h, false, || unsafe {
+    guard_next(h, Direction::Decrypt, || unsafe {
         next(
             h,
-            false,
+            Direction::Decrypt,
             p_parameter,
             ul_parameter_len,
             p_ciphertext_part,
@@ -368,5 +387,5 @@ pub(super) unsafe extern "C" fn C_DecryptMessageNext(
 }
 
 pub(super) unsafe extern "C" fn C_MessageDecryptFinal(h: CK_SESSION_HANDLE) -> CK_RV {
-    guard(|| api::message_final(h, false))
+    guard(|| api::message_final(h, Direction::Decrypt))
 }

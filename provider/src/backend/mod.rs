@@ -15,43 +15,61 @@ use qrc_emulator::{Attributes, Result, Value};
 pub trait Token: Send + Sync {
     /// CKF_TOKEN_PRESENT: the token can be used (its store opened).
     fn present(&self) -> bool;
+    /// Who is logged in, and the token's flags and counters.
     fn status(&self) -> Result<TokenStatus>;
     /// A stable 16-character serial number.
     fn serial(&self) -> [u8; 16];
 
+    /// C_InitToken: a fresh token with this SO PIN and label.
     fn init_token(&self, so_pin: &[u8], label: &[u8; 32]) -> Result<()>;
+    /// C_Login of the SO or the user.
     fn login(&self, who: Who, pin: &[u8]) -> Result<()>;
+    /// C_Login(CKU_CONTEXT_SPECIFIC): the user's PIN again.
     fn reauthenticate(&self, pin: &[u8]) -> Result<()>;
+    /// C_Logout.
     fn logout(&self) -> Result<()>;
+    /// C_InitPIN: set the user PIN (the SO is logged in).
     fn init_pin(&self, pin: &[u8]) -> Result<()>;
+    /// C_SetPIN: change the PIN of whoever is logged in (the user if no one).
     fn set_pin(&self, old: &[u8], new: &[u8]) -> Result<()>;
 
+    /// C_CreateObject.
     fn create_object(&self, access: Access, template: &Attributes) -> Result<CK_OBJECT_HANDLE>;
+    /// C_CopyObject, with the template's changes.
     fn copy_object(
         &self,
         access: Access,
         obj: CK_OBJECT_HANDLE,
         changes: &Attributes,
     ) -> Result<CK_OBJECT_HANDLE>;
+    /// C_DestroyObject.
     fn destroy_object(&self, access: Access, obj: CK_OBJECT_HANDLE) -> Result<()>;
+    /// C_SetAttributeValue.
     fn set_attributes(
         &self,
         access: Access,
         obj: CK_OBJECT_HANDLE,
         changes: &Attributes,
     ) -> Result<()>;
+    /// C_GetAttributeValue: one result per type, in order.
     fn get_attributes(
         &self,
         obj: CK_OBJECT_HANDLE,
         types: &[CK_ATTRIBUTE_TYPE],
     ) -> Result<Vec<AttrRead>>;
+    /// C_GetObjectSize.
     fn object_size(&self, obj: CK_OBJECT_HANDLE) -> Result<usize>;
+    /// C_FindObjectsInit: the handles of the visible objects matching the
+    /// template.
     fn find(&self, template: &Attributes) -> Result<Vec<CK_OBJECT_HANDLE>>;
     /// Destroy the session objects of a closing session.
     fn close_session(&self, session: CK_SESSION_HANDLE) -> Result<()>;
 
+    /// C_GetMechanismList.
     fn mechanisms(&self) -> Vec<CK_MECHANISM_TYPE>;
+    /// C_GetMechanismInfo.
     fn mechanism_info(&self, ty: CK_MECHANISM_TYPE) -> Result<CK_MECHANISM_INFO>;
+    /// C_EncryptInit / C_DecryptInit.
     fn cipher(&self, m: &Mechanism, key: CK_OBJECT_HANDLE, usage: Usage)
         -> Result<Box<dyn Cipher>>;
     /// C_MessageEncryptInit / C_MessageDecryptInit: a process that holds
@@ -62,9 +80,14 @@ pub trait Token: Send + Sync {
         key: CK_OBJECT_HANDLE,
         usage: Usage,
     ) -> Result<Box<dyn MessageCipher>>;
+    /// C_SignInit.
     fn signer(&self, m: &Mechanism, key: CK_OBJECT_HANDLE) -> Result<Box<dyn Signer>>;
+    /// C_VerifyInit, C_VerifySignatureInit.
     fn verifier(&self, m: &Mechanism, key: CK_OBJECT_HANDLE) -> Result<Box<dyn Verifier>>;
+    /// C_DigestInit.
     fn digest(&self, m: &Mechanism) -> Result<Box<dyn Digest>>;
+    /// C_DigestKey: the key's value, if it may be digested under this
+    /// mechanism.
     fn digestible_value(
         &self,
         key: CK_OBJECT_HANDLE,
@@ -72,6 +95,7 @@ pub trait Token: Send + Sync {
     ) -> Result<Value>;
     /// Whether using the key needs CKU_CONTEXT_SPECIFIC login first.
     fn always_authenticate(&self, key: CK_OBJECT_HANDLE) -> Result<bool>;
+    /// C_GenerateKey.
     fn generate_key(
         &self,
         access: Access,
@@ -86,6 +110,7 @@ pub trait Token: Send + Sync {
         public: &Attributes,
         private: &Attributes,
     ) -> Result<(CK_OBJECT_HANDLE, CK_OBJECT_HANDLE)>;
+    /// The ciphertext length of C_EncapsulateKey with this public key.
     fn ciphertext_len(&self, m: &Mechanism, public: CK_OBJECT_HANDLE) -> Result<usize>;
     /// Returns the ciphertext and the new secret key; CKR_BUFFER_TOO_SMALL,
     /// and no key, if the ciphertext is longer than `room` bytes.
@@ -97,6 +122,7 @@ pub trait Token: Send + Sync {
         template: &Attributes,
         room: usize,
     ) -> Result<(Vec<u8>, CK_OBJECT_HANDLE)>;
+    /// C_DecapsulateKey: the new secret key.
     fn decapsulate(
         &self,
         access: Access,
@@ -105,6 +131,7 @@ pub trait Token: Send + Sync {
         template: &Attributes,
         ciphertext: &[u8],
     ) -> Result<CK_OBJECT_HANDLE>;
+    /// C_DeriveKey: the new key and any additional keys the mechanism makes.
     fn derive_key(
         &self,
         access: Access,
@@ -112,12 +139,14 @@ pub trait Token: Send + Sync {
         base: CK_OBJECT_HANDLE,
         template: &Attributes,
     ) -> Result<(CK_OBJECT_HANDLE, Vec<CK_OBJECT_HANDLE>)>;
+    /// C_WrapKey: `key` encrypted under `wrapping`.
     fn wrap_key(
         &self,
         m: &Mechanism,
         wrapping: CK_OBJECT_HANDLE,
         key: CK_OBJECT_HANDLE,
     ) -> Result<Vec<u8>>;
+    /// C_UnwrapKey: the new key.
     fn unwrap_key(
         &self,
         access: Access,
@@ -126,7 +155,9 @@ pub trait Token: Send + Sync {
         wrapped: &[u8],
         template: &Attributes,
     ) -> Result<CK_OBJECT_HANDLE>;
+    /// C_GenerateRandom.
     fn generate_random(&self, out: &mut [u8]);
+    /// C_SeedRandom: mixed into the generator, never replacing its entropy.
     fn seed_random(&self, seed: &[u8]);
 }
 
