@@ -1,7 +1,7 @@
 //! Key templates and mechanisms of the measured algorithms, as a PKCS#11
 //! client spells them.
 
-use super::ops::{Alg, Kem, CKK_FALCON, CKM_FALCON, CKP_FALCON_512};
+use super::ops::{Alg, Kem, CKK_FALCON, CKM_FALCON};
 use crate::module::Ck;
 use anyhow::Result;
 use cryptoki::mechanism::dsa::{HedgeType, SignAdditionalContext};
@@ -38,11 +38,11 @@ pub fn pair_templates(alg: Alg) -> Result<(Vec<Attribute>, Vec<Attribute>)> {
     private.push(Attribute::Sign(true));
     match alg {
         Alg::MlDsa(set) | Alg::SlhDsa(set) => public.push(parameter_set(set)?),
-        Alg::Falcon512 => {
+        Alg::Falcon(set) => {
             let ty = KeyType::new_vendor_defined(CKK_FALCON).ck()?;
             public.push(Attribute::KeyType(ty));
             private.push(Attribute::KeyType(ty));
-            public.push(parameter_set(CKP_FALCON_512)?);
+            public.push(parameter_set(set)?);
         }
         Alg::EcdsaP256 => public.push(Attribute::EcParams(P256.to_vec())),
         Alg::Ed25519 => public.push(Attribute::EcParams(ED25519.to_vec())),
@@ -112,7 +112,7 @@ pub fn keygen_mechanism(alg: Alg) -> Result<Mechanism<'static>> {
     Ok(match alg {
         Alg::MlDsa(_) => Mechanism::MlDsaKeyPairGen,
         Alg::SlhDsa(_) => Mechanism::SlhDsaKeyPairGen,
-        Alg::Falcon512 => vendor(alg.keygen_mechanism())?,
+        Alg::Falcon(_) => vendor(alg.keygen_mechanism())?,
         Alg::EcdsaP256 => Mechanism::EccKeyPairGen,
         Alg::Ed25519 => Mechanism::EccEdwardsKeyPairGen,
         Alg::Rsa2048 => Mechanism::RsaPkcsKeyPairGen,
@@ -126,7 +126,7 @@ pub fn sign_mechanism(alg: Alg) -> Result<Mechanism<'static>> {
     Ok(match alg {
         Alg::MlDsa(_) => Mechanism::MlDsa(plain),
         Alg::SlhDsa(_) => Mechanism::SlhDsa(plain),
-        Alg::Falcon512 => vendor(CKM_FALCON)?,
+        Alg::Falcon(_) => vendor(CKM_FALCON)?,
         Alg::EcdsaP256 => Mechanism::Ecdsa,
         Alg::Ed25519 => Mechanism::Eddsa(EddsaParams::new(EddsaSignatureScheme::Pure)),
         Alg::Rsa2048 => Mechanism::Sha256RsaPkcs,
@@ -158,6 +158,7 @@ pub fn kem_pair(s: &Session, kem: Kem) -> Result<(ObjectHandle, ObjectHandle)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bench::ops::{CKP_FALCON_1024, CKP_FALCON_512};
     use cryptoki::object::AttributeType;
     use cryptoki_sys::*;
 
@@ -175,8 +176,8 @@ mod tests {
         assert!(public.contains(&Attribute::EcParams(P256.to_vec())));
         let (public, _) = pair_templates(Alg::Rsa2048).unwrap();
         assert!(has(&public, AttributeType::ModulusBits));
-        let (public, private) = pair_templates(Alg::Falcon512).unwrap();
-        assert!(public.contains(&parameter_set(1).unwrap()));
+        let (public, private) = pair_templates(Alg::Falcon(CKP_FALCON_1024)).unwrap();
+        assert!(public.contains(&parameter_set(2).unwrap()));
         assert!(has(&private, AttributeType::KeyType));
         let (public, private) = kem_templates(Kem(CKP_ML_KEM_768)).unwrap();
         assert!(public.contains(&Attribute::Encapsulate(true)));
@@ -186,7 +187,7 @@ mod tests {
 
     #[test]
     fn mechanisms_have_the_right_types() {
-        let falcon = sign_mechanism(Alg::Falcon512).unwrap();
+        let falcon = sign_mechanism(Alg::Falcon(CKP_FALCON_512)).unwrap();
         assert_eq!(
             falcon.mechanism_type(),
             MechanismType::new_vendor_defined(0xC000_0071).unwrap()

@@ -45,7 +45,7 @@ pub struct BenchArgs {
     #[arg(long)]
     raw: bool,
     /// Thread counts to measure throughput with, each thread with its own
-    /// session, e.g. 1,2,4
+    /// session, e.g. 1,2,4 (not for operations whose calls take over 1 s)
     #[arg(long, value_delimiter = ',', value_name = "N,…")]
     threads: Vec<usize>,
     /// Print JSON
@@ -54,7 +54,8 @@ pub struct BenchArgs {
     /// Print CSV
     #[arg(long)]
     csv: bool,
-    /// Timed iterations per operation and target
+    /// Timed iterations per operation and target (fewer where a third of
+    /// them takes over 10 s)
     #[arg(long, value_name = "N", conflicts_with = "seconds")]
     iterations: Option<u64>,
     /// Seconds per operation and target [default: 1]
@@ -327,7 +328,8 @@ fn measure(
         rows: rows.into_iter().flatten().collect(),
     };
     if op.threaded() && !args.threads.is_empty() {
-        for row in result.rows.iter_mut().filter(|r| r.status == "ok") {
+        let measured = |r: &&mut Row| r.status == "ok" && runner::threads_worthwhile(r.median_us);
+        for row in result.rows.iter_mut().filter(measured) {
             let module = modules
                 .iter()
                 .find(|(role, _)| *role == row.role)

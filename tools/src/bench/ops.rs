@@ -8,6 +8,23 @@ pub const CKM_FALCON_KEY_PAIR_GEN: CK_MECHANISM_TYPE = 0xC000_0070;
 pub const CKM_FALCON: CK_MECHANISM_TYPE = 0xC000_0071;
 pub const CKK_FALCON: CK_KEY_TYPE = 0xC000_0006;
 pub const CKP_FALCON_512: CK_ULONG = 1;
+pub const CKP_FALCON_1024: CK_ULONG = 2;
+
+/// Every SLH-DSA parameter set (FIPS 205), in report order.
+pub const SLH_DSA_SETS: [CK_ULONG; 12] = [
+    CKP_SLH_DSA_SHA2_128F,
+    CKP_SLH_DSA_SHA2_128S,
+    CKP_SLH_DSA_SHA2_192F,
+    CKP_SLH_DSA_SHA2_192S,
+    CKP_SLH_DSA_SHA2_256F,
+    CKP_SLH_DSA_SHA2_256S,
+    CKP_SLH_DSA_SHAKE_128F,
+    CKP_SLH_DSA_SHAKE_128S,
+    CKP_SLH_DSA_SHAKE_192F,
+    CKP_SLH_DSA_SHAKE_192S,
+    CKP_SLH_DSA_SHAKE_256F,
+    CKP_SLH_DSA_SHAKE_256S,
+];
 
 /// One KiB: the message of the sign, verify, GCM and digest operations.
 pub const KIB: usize = 1024;
@@ -23,7 +40,8 @@ pub enum Alg {
     MlDsa(CK_ULONG),
     /// SLH-DSA with a CKP_SLH_DSA_* parameter set.
     SlhDsa(CK_ULONG),
-    Falcon512,
+    /// Falcon with CKP_FALCON_512 or CKP_FALCON_1024.
+    Falcon(CK_ULONG),
     EcdsaP256,
     Ed25519,
     Rsa2048,
@@ -35,9 +53,20 @@ impl Alg {
             Alg::MlDsa(CKP_ML_DSA_44) => "ML-DSA-44",
             Alg::MlDsa(CKP_ML_DSA_65) => "ML-DSA-65",
             Alg::MlDsa(_) => "ML-DSA-87",
+            Alg::SlhDsa(CKP_SLH_DSA_SHA2_128S) => "SLH-DSA-SHA2-128s",
+            Alg::SlhDsa(CKP_SLH_DSA_SHAKE_128S) => "SLH-DSA-SHAKE-128s",
             Alg::SlhDsa(CKP_SLH_DSA_SHA2_128F) => "SLH-DSA-SHA2-128f",
-            Alg::SlhDsa(_) => "SLH-DSA-SHA2-128s",
-            Alg::Falcon512 => "Falcon-512",
+            Alg::SlhDsa(CKP_SLH_DSA_SHAKE_128F) => "SLH-DSA-SHAKE-128f",
+            Alg::SlhDsa(CKP_SLH_DSA_SHA2_192S) => "SLH-DSA-SHA2-192s",
+            Alg::SlhDsa(CKP_SLH_DSA_SHAKE_192S) => "SLH-DSA-SHAKE-192s",
+            Alg::SlhDsa(CKP_SLH_DSA_SHA2_192F) => "SLH-DSA-SHA2-192f",
+            Alg::SlhDsa(CKP_SLH_DSA_SHAKE_192F) => "SLH-DSA-SHAKE-192f",
+            Alg::SlhDsa(CKP_SLH_DSA_SHA2_256S) => "SLH-DSA-SHA2-256s",
+            Alg::SlhDsa(CKP_SLH_DSA_SHAKE_256S) => "SLH-DSA-SHAKE-256s",
+            Alg::SlhDsa(CKP_SLH_DSA_SHA2_256F) => "SLH-DSA-SHA2-256f",
+            Alg::SlhDsa(_) => "SLH-DSA-SHAKE-256f",
+            Alg::Falcon(CKP_FALCON_512) => "Falcon-512",
+            Alg::Falcon(_) => "Falcon-1024",
             Alg::EcdsaP256 => "ECDSA P-256",
             Alg::Ed25519 => "Ed25519",
             Alg::Rsa2048 => "RSA-2048",
@@ -49,7 +78,7 @@ impl Alg {
         match self {
             Alg::MlDsa(_) => CKM_ML_DSA_KEY_PAIR_GEN,
             Alg::SlhDsa(_) => CKM_SLH_DSA_KEY_PAIR_GEN,
-            Alg::Falcon512 => CKM_FALCON_KEY_PAIR_GEN,
+            Alg::Falcon(_) => CKM_FALCON_KEY_PAIR_GEN,
             Alg::EcdsaP256 => CKM_EC_KEY_PAIR_GEN,
             Alg::Ed25519 => CKM_EC_EDWARDS_KEY_PAIR_GEN,
             Alg::Rsa2048 => CKM_RSA_PKCS_KEY_PAIR_GEN,
@@ -61,7 +90,7 @@ impl Alg {
         match self {
             Alg::MlDsa(_) => CKM_ML_DSA,
             Alg::SlhDsa(_) => CKM_SLH_DSA,
-            Alg::Falcon512 => CKM_FALCON,
+            Alg::Falcon(_) => CKM_FALCON,
             Alg::EcdsaP256 => CKM_ECDSA,
             Alg::Ed25519 => CKM_EDDSA,
             Alg::Rsa2048 => CKM_SHA256_RSA_PKCS,
@@ -218,13 +247,16 @@ pub fn catalogue() -> Vec<Op> {
             format!("{n} sign 64 MiB multi-part"),
         ));
     }
-    for a in [
-        Alg::SlhDsa(CKP_SLH_DSA_SHA2_128F),
-        Alg::SlhDsa(CKP_SLH_DSA_SHA2_128S),
-        Alg::Falcon512,
-        Alg::EcdsaP256,
-        Alg::Ed25519,
-    ] {
+    let slh_dsa = SLH_DSA_SETS.map(Alg::SlhDsa);
+    let falcon = [CKP_FALCON_512, CKP_FALCON_1024].map(Alg::Falcon);
+    for a in slh_dsa.into_iter().chain(falcon) {
+        ops.push(Op::new(
+            Kind::KeyPair(a),
+            format!("{} keygen (token)", a.name()),
+        ));
+        signatures(&mut ops, a);
+    }
+    for a in [Alg::EcdsaP256, Alg::Ed25519] {
         signatures(&mut ops, a);
     }
     let rsa = Alg::Rsa2048;
@@ -329,7 +361,11 @@ mod tests {
             "ML-DSA-65 sign 1 KiB",
             "ML-DSA-87 sign 64 MiB multi-part",
             "SLH-DSA-SHA2-128s verify 1 KiB",
+            "SLH-DSA-SHAKE-256s sign 1 KiB",
+            "SLH-DSA-SHA2-192f keygen (token)",
+            "Falcon-512 keygen (token)",
             "Falcon-512 sign 1 KiB",
+            "Falcon-1024 verify 1 KiB",
             "ECDSA P-256 sign digest",
             "Ed25519 verify 1 KiB",
             "RSA-2048 sign 1 KiB",
@@ -346,7 +382,8 @@ mod tests {
         sorted.sort_unstable();
         sorted.dedup();
         assert_eq!(sorted.len(), names.len());
-        assert_eq!(ops.len(), 45);
+        // 12 SLH-DSA sets and 2 Falcon sets: keygen, sign, verify each.
+        assert_eq!(ops.len(), 81);
     }
 
     #[test]
@@ -370,7 +407,7 @@ mod tests {
 
     #[test]
     fn needs_name_the_function_flags() {
-        let verify = Op::new(Kind::Verify(Alg::Falcon512), String::new());
+        let verify = Op::new(Kind::Verify(Alg::Falcon(CKP_FALCON_1024)), String::new());
         assert!(verify.needs().contains(&(CKM_FALCON, CKF_VERIFY)));
         assert!(verify
             .needs()

@@ -5,7 +5,7 @@
 //! randomness from the OS, as a library user must.
 
 use super::module_ops::{random, Step};
-use super::ops::{Alg, Kem, Kind, STREAM_LEN};
+use super::ops::{Alg, Kem, Kind, CKP_FALCON_1024, CKP_FALCON_512, STREAM_LEN};
 use aes_gcm::aead::{Aead, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce};
 use anyhow::{anyhow, bail, Result};
@@ -18,11 +18,11 @@ use falcon::falcon::{
 use falcon::shake::InnerShake256Context;
 use rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha256};
-use slh_dsa::{ParameterSet, Sha2_128f, Sha2_128s, SigningKey};
+use slh_dsa::{
+    ParameterSet, Sha2_128f, Sha2_128s, Sha2_192f, Sha2_192s, Sha2_256f, Sha2_256s, Shake128f,
+    Shake128s, Shake192f, Shake192s, Shake256f, Shake256s, SigningKey,
+};
 use std::time::{Duration, Instant};
-
-/// Falcon-512.
-const FALCON_LOGN: u32 = 9;
 
 /// `N` random bytes.
 fn seed<const N: usize>() -> [u8; N] {
@@ -48,11 +48,12 @@ pub fn prepare(kind: Kind) -> Option<Result<Step<'static>>> {
         | Kind::Sign(Alg::MlDsa(set))
         | Kind::Verify(Alg::MlDsa(set))
         | Kind::SignStream(Alg::MlDsa(set)) => Some(ml_dsa(kind, set)),
-        Kind::Sign(Alg::SlhDsa(CKP_SLH_DSA_SHA2_128F))
-        | Kind::Verify(Alg::SlhDsa(CKP_SLH_DSA_SHA2_128F)) => Some(slh_dsa::<Sha2_128f>(kind, 16)),
-        Kind::Sign(Alg::SlhDsa(CKP_SLH_DSA_SHA2_128S))
-        | Kind::Verify(Alg::SlhDsa(CKP_SLH_DSA_SHA2_128S)) => Some(slh_dsa::<Sha2_128s>(kind, 16)),
-        Kind::Sign(Alg::Falcon512) | Kind::Verify(Alg::Falcon512) => Some(falcon(kind)),
+        Kind::KeyPair(Alg::SlhDsa(set))
+        | Kind::Sign(Alg::SlhDsa(set))
+        | Kind::Verify(Alg::SlhDsa(set)) => Some(slh_dsa_set(kind, set)),
+        Kind::KeyPair(Alg::Falcon(set))
+        | Kind::Sign(Alg::Falcon(set))
+        | Kind::Verify(Alg::Falcon(set)) => Some(falcon(kind, set)),
         Kind::AesGcm(len) => Some(Ok(aes_gcm(len))),
         Kind::Sha256(len) => {
             let data = random(len);
@@ -132,11 +133,37 @@ fn ml_dsa(kind: Kind, set: CK_ULONG) -> Result<Step<'static>> {
     })
 }
 
-/// Pure SLH-DSA with an empty context, hedged; `n` is the set's security
-/// parameter in bytes.
+/// SLH-DSA with the CKP_SLH_DSA_* parameter set `set`.
+fn slh_dsa_set(kind: Kind, set: CK_ULONG) -> Result<Step<'static>> {
+    match set {
+        CKP_SLH_DSA_SHA2_128S => slh_dsa::<Sha2_128s>(kind, 16),
+        CKP_SLH_DSA_SHAKE_128S => slh_dsa::<Shake128s>(kind, 16),
+        CKP_SLH_DSA_SHA2_128F => slh_dsa::<Sha2_128f>(kind, 16),
+        CKP_SLH_DSA_SHAKE_128F => slh_dsa::<Shake128f>(kind, 16),
+        CKP_SLH_DSA_SHA2_192S => slh_dsa::<Sha2_192s>(kind, 24),
+        CKP_SLH_DSA_SHAKE_192S => slh_dsa::<Shake192s>(kind, 24),
+        CKP_SLH_DSA_SHA2_192F => slh_dsa::<Sha2_192f>(kind, 24),
+        CKP_SLH_DSA_SHAKE_192F => slh_dsa::<Shake192f>(kind, 24),
+        CKP_SLH_DSA_SHA2_256S => slh_dsa::<Sha2_256s>(kind, 32),
+        CKP_SLH_DSA_SHAKE_256S => slh_dsa::<Shake256s>(kind, 32),
+        CKP_SLH_DSA_SHA2_256F => slh_dsa::<Sha2_256f>(kind, 32),
+        CKP_SLH_DSA_SHAKE_256F => slh_dsa::<Shake256f>(kind, 32),
+        other => bail!("no SLH-DSA parameter set {other:#x}"),
+    }
+}
+
+/// SLH-DSA key generation from fresh seeds (as the module does, FIPS 205
+/// slh_keygen_internal), or pure signing / verifying of 1 KiB with an
+/// empty context, hedged; `n` is the set's security parameter in bytes.
 fn slh_dsa<P: ParameterSet + 'static>(kind: Kind, n: usize) -> Result<Step<'static>> {
-    let (sk_seed, sk_prf, pk_seed) = (random(n), random(n), random(n));
-    let key = SigningKey::<P>::slh_keygen_internal(&sk_seed, &sk_prf, &pk_seed);
+    let keygen = move || {
+        let (sk_seed, sk_prf, pk_seed) = (random(n), random(n), random(n));
+        SigningKey::<P>::slh_keygen_internal(&sk_seed, &sk_prf, &pk_seed)
+    };
+    if let Kind::KeyPair(_) = kind {
+        return Ok(Box::new(move || timed(|| Ok::<_, ()>(keygen()))));
+    }
+    let key = keygen();
     let message = random(super::ops::KIB);
     if let Kind::Sign(_) = kind {
         return Ok(Box::new(move || {
@@ -160,26 +187,35 @@ fn falcon_rng() -> InnerShake256Context {
     rng
 }
 
-/// Falcon-512 sign (dynamic, compressed) or verify of 1 KiB.
-fn falcon(kind: Kind) -> Result<Step<'static>> {
-    let mut sk = vec![0u8; falcon_privkey_size(FALCON_LOGN)];
-    let mut pk = vec![0u8; falcon_pubkey_size(FALCON_LOGN)];
-    let mut tmp = vec![0u8; falcon_tmpsize_keygen(FALCON_LOGN)];
-    let status = falcon_keygen_make(
-        &mut falcon_rng(),
-        FALCON_LOGN,
-        &mut sk,
-        Some(&mut pk),
-        &mut tmp,
-    );
-    if status != 0 {
-        bail!("Falcon key generation failed ({status})");
+/// A Falcon key pair of degree 2^`logn`: (private, public).
+fn falcon_keygen(logn: u32) -> Result<(Vec<u8>, Vec<u8>), i32> {
+    let mut sk = vec![0u8; falcon_privkey_size(logn)];
+    let mut pk = vec![0u8; falcon_pubkey_size(logn)];
+    let mut tmp = vec![0u8; falcon_tmpsize_keygen(logn)];
+    match falcon_keygen_make(&mut falcon_rng(), logn, &mut sk, Some(&mut pk), &mut tmp) {
+        0 => Ok((sk, pk)),
+        e => Err(e),
     }
+}
+
+/// Falcon (CKP_FALCON_512 or CKP_FALCON_1024) key generation, or sign
+/// (dynamic, compressed) or verify of 1 KiB.
+fn falcon(kind: Kind, set: CK_ULONG) -> Result<Step<'static>> {
+    let logn = match set {
+        CKP_FALCON_512 => 9,
+        CKP_FALCON_1024 => 10,
+        other => bail!("no Falcon parameter set {other:#x}"),
+    };
+    if let Kind::KeyPair(_) = kind {
+        return Ok(Box::new(move || timed(|| falcon_keygen(logn))));
+    }
+    let (sk, pk) =
+        falcon_keygen(logn).map_err(|e| anyhow!("Falcon key generation failed ({e})"))?;
     let message = random(super::ops::KIB);
-    let sign = |sk: &[u8], message: &[u8]| -> Result<Vec<u8>, i32> {
-        let mut signature = vec![0u8; falcon_sig_compressed_maxsize(FALCON_LOGN)];
+    let sign = move |sk: &[u8], message: &[u8]| -> Result<Vec<u8>, i32> {
+        let mut signature = vec![0u8; falcon_sig_compressed_maxsize(logn)];
         let mut len = signature.len();
-        let mut tmp = vec![0u8; falcon_tmpsize_signdyn(FALCON_LOGN)];
+        let mut tmp = vec![0u8; falcon_tmpsize_signdyn(logn)];
         let mut rng = falcon_rng();
         match falcon_sign_dyn(
             &mut rng,
@@ -202,7 +238,7 @@ fn falcon(kind: Kind) -> Result<Step<'static>> {
     }
     let signature = sign(&sk, &message).map_err(|e| anyhow!("Falcon signing failed ({e})"))?;
     Ok(Box::new(move || {
-        let mut tmp = vec![0u8; falcon_tmpsize_verify(FALCON_LOGN)];
+        let mut tmp = vec![0u8; falcon_tmpsize_verify(logn)];
         timed(
             || match falcon_verify(&signature, FALCON_SIG_COMPRESSED, &pk, &message, &mut tmp) {
                 0 => Ok(()),
@@ -227,6 +263,7 @@ fn aes_gcm(len: usize) -> Step<'static> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::ops::SLH_DSA_SETS;
     use super::*;
 
     /// Every step runs; the verify steps check a real signature, so a
@@ -240,10 +277,12 @@ mod tests {
             Kind::KeyPair(Alg::MlDsa(CKP_ML_DSA_44)),
             Kind::Sign(Alg::MlDsa(CKP_ML_DSA_65)),
             Kind::Verify(Alg::MlDsa(CKP_ML_DSA_87)),
+            Kind::KeyPair(Alg::SlhDsa(CKP_SLH_DSA_SHAKE_192F)),
             Kind::Sign(Alg::SlhDsa(CKP_SLH_DSA_SHA2_128F)),
-            Kind::Verify(Alg::SlhDsa(CKP_SLH_DSA_SHA2_128F)),
-            Kind::Sign(Alg::Falcon512),
-            Kind::Verify(Alg::Falcon512),
+            Kind::Verify(Alg::SlhDsa(CKP_SLH_DSA_SHAKE_256F)),
+            Kind::KeyPair(Alg::Falcon(CKP_FALCON_1024)),
+            Kind::Sign(Alg::Falcon(CKP_FALCON_512)),
+            Kind::Verify(Alg::Falcon(CKP_FALCON_1024)),
             Kind::AesGcm(1024),
             Kind::Sha256(1024),
         ];
@@ -253,6 +292,17 @@ mod tests {
                 assert!(step().unwrap() > Duration::ZERO, "{kind:?}");
             }
         }
+    }
+
+    /// Each SLH-DSA set has its library type, with seeds of its length
+    /// (a wrong length panics in the library).
+    #[test]
+    fn every_slh_dsa_set_generates_keys() {
+        for set in SLH_DSA_SETS {
+            let mut keygen = prepare(Kind::KeyPair(Alg::SlhDsa(set))).unwrap().unwrap();
+            assert!(keygen().unwrap() > Duration::ZERO, "set {set}");
+        }
+        assert!(slh_dsa_set(Kind::KeyPair(Alg::SlhDsa(0)), 0).is_err());
     }
 
     #[test]

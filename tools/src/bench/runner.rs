@@ -16,11 +16,21 @@ pub const ROUNDS: u64 = 3;
 /// sub-microsecond call would otherwise grow this process by megabytes,
 /// which the memory columns would blame on the operation.
 const MAX_PER_ROUND: u64 = 20_000;
+/// In iteration mode, a round stops once it has run this long, whatever
+/// is left of its iterations: `--iterations 100` of an SLH-DSA-SHAKE-256s
+/// signature (seconds each) would otherwise take most of an hour.
+const ROUND_CEILING: Duration = Duration::from_secs(10);
+/// Operations whose median call is slower are not measured with threads:
+/// each thread would generate its own keys and warm up (seconds each for
+/// the SLH-DSA "s" sets) for a few calls that tell no more than the
+/// single-thread rate.
+const THREADED_MAX_MEDIAN_US: f64 = 1e6;
 
 /// How long each target runs each operation.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Budget {
-    /// This many timed iterations (at least one per round).
+    /// This many timed iterations (at least one per round; fewer where a
+    /// round reaches [`ROUND_CEILING`]).
     Iterations(u64),
     /// About this long, in seconds, and at least one iteration per round.
     Seconds(f64),
@@ -38,7 +48,7 @@ impl Budget {
     /// Whether a round that did `n` iterations in `elapsed` is done.
     fn round_done(self, r: u64, n: u64, elapsed: Duration) -> bool {
         match (self, self.round_iterations(r)) {
-            (_, Some(want)) => n >= want,
+            (_, Some(want)) => n >= want || (n >= 1 && elapsed >= ROUND_CEILING),
             (Budget::Seconds(s), None) => {
                 n >= MAX_PER_ROUND || (n >= 1 && elapsed.as_secs_f64() >= s / ROUNDS as f64)
             }
@@ -49,10 +59,18 @@ impl Budget {
     /// Whether a thread that did `n` iterations in `elapsed` is done.
     fn thread_done(self, n: u64, elapsed: Duration) -> bool {
         match self {
-            Budget::Iterations(want) => n >= want,
+            Budget::Iterations(want) => {
+                n >= want || (n >= 1 && elapsed >= ROUND_CEILING * ROUNDS as u32)
+            }
             Budget::Seconds(s) => n >= 1 && elapsed.as_secs_f64() >= s,
         }
     }
+}
+
+/// Whether an operation whose single calls took `median_us` is measured
+/// with threads too.
+pub fn threads_worthwhile(median_us: Option<f64>) -> bool {
+    median_us.is_some_and(|m| m <= THREADED_MAX_MEDIAN_US)
 }
 
 /// One iteration's result: its time, and the peak resident memory of the
@@ -279,6 +297,22 @@ mod tests {
         assert_eq!(per, [4, 3, 3]);
         assert_eq!(Budget::Iterations(1).round_iterations(2), Some(1));
         assert_eq!(Budget::Seconds(1.0).round_iterations(0), None);
+    }
+
+    #[test]
+    fn slow_calls_are_bounded() {
+        let b = Budget::Iterations(100);
+        assert!(!b.round_done(0, 5, ROUND_CEILING / 2));
+        assert!(b.round_done(0, 5, ROUND_CEILING));
+        assert!(
+            !b.round_done(0, 0, ROUND_CEILING * 2),
+            "one iteration at least"
+        );
+        assert!(!b.thread_done(5, ROUND_CEILING));
+        assert!(b.thread_done(5, ROUND_CEILING * ROUNDS as u32));
+        assert!(threads_worthwhile(Some(140_000.0)));
+        assert!(!threads_worthwhile(Some(3_400_000.0)));
+        assert!(!threads_worthwhile(None));
     }
 
     #[test]
