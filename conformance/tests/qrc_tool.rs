@@ -131,8 +131,16 @@ fn init_then_status_shows_the_token() {
         "CKM_ML_KEM",
         "CKM_ML_DSA",
         "CKM_SLH_DSA",
+        "CKM_FALCON",
+        "CKM_QRC_COMP_SIG",
     ] {
         assert!(status.contains(shown), "status lacks {shown}:\n{status}");
+    }
+    for unnamed in ["CKM_0x", "CKM_VENDOR_DEFINED+"] {
+        assert!(
+            !status.contains(unnamed),
+            "status shows a mechanism without its name:\n{status}"
+        );
     }
 
     failed_saying(

@@ -20,6 +20,7 @@ mod pin;
 mod raw;
 mod status;
 mod tour;
+mod vendor;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};

@@ -2,6 +2,7 @@
 //! flags. Operators read "CKR_PIN_INCORRECT", not a number or a paragraph of
 //! prose, so every value the tool shows is spelled with its PKCS#11 name.
 
+use crate::vendor::*;
 use cryptoki::error::{Rv, RvError};
 use cryptoki::mechanism::MechanismType;
 use cryptoki_sys::*;
@@ -121,8 +122,28 @@ const CKR_NAMES: &[(CK_RV, &str)] = named![
 ];
 
 /// Mechanisms this module offers that cryptoki 0.12 has no name for (it
-/// knows neither SHA-3 nor CKM_AES_KEY_WRAP_KWP); the rest come from cryptoki.
+/// knows neither SHA-3, CKM_AES_KEY_WRAP_KWP, several 3.x mechanisms nor
+/// the module's vendor-defined ones); the rest come from cryptoki.
 const CKM_NAMES: &[(CK_MECHANISM_TYPE, &str)] = named![
+    CKM_HASH_ML_DSA_SHAKE256,
+    CKM_HASH_SLH_DSA_SHAKE256,
+    CKM_SHA224_RSA_PKCS,
+    CKM_SHA224_RSA_PKCS_PSS,
+    CKM_SHA3_224_KEY_GEN,
+    CKM_SHA3_256_KEY_GEN,
+    CKM_SHA3_384_KEY_GEN,
+    CKM_SHA3_512_KEY_GEN,
+    CKM_ECDSA_SHA224,
+    CKM_ECDH1_COFACTOR_DERIVE,
+    CKM_AES_CMAC_GENERAL,
+    CKM_AES_ECB_ENCRYPT_DATA,
+    CKM_PUB_KEY_FROM_PRIV_KEY,
+    CKM_FALCON_KEY_PAIR_GEN,
+    CKM_FALCON,
+    CKM_QRC_COMP_KEM_KEY_PAIR_GEN,
+    CKM_QRC_COMP_KEM,
+    CKM_QRC_COMP_SIG_KEY_PAIR_GEN,
+    CKM_QRC_COMP_SIG,
     CKM_SHA3_224,
     CKM_SHA3_256,
     CKM_SHA3_384,
@@ -185,6 +206,13 @@ const MECH_FLAGS: &[(CK_FLAGS, &str)] = named![
     CKF_DERIVE,
     CKF_ENCAPSULATE,
     CKF_DECAPSULATE,
+    CKF_EC_F_P,
+    CKF_EC_F_2M,
+    CKF_EC_ECPARAMETERS,
+    CKF_EC_OID,
+    CKF_EC_UNCOMPRESS,
+    CKF_EC_COMPRESS,
+    CKF_EC_CURVENAME,
     CKF_EXTENSION,
 ];
 
@@ -319,6 +347,8 @@ mod tests {
         assert_eq!(ckm(CKM_AES_KEY_WRAP_KWP), "CKM_AES_KEY_WRAP_KWP");
         assert_eq!(ckm(CKM_ML_DSA), "CKM_ML_DSA");
         assert_eq!(ckm(CKM_VENDOR_DEFINED + 0x70), "CKM_VENDOR_DEFINED+0x70");
+        assert_eq!(ckm(0xC000_0071), "CKM_FALCON");
+        assert_eq!(ckm(44), "CKM_HASH_ML_DSA_SHAKE256");
     }
 
     #[test]
@@ -326,6 +356,10 @@ mod tests {
         assert_eq!(
             mechanism_flags(CKF_ENCRYPT | CKF_DECRYPT),
             "CKF_ENCRYPT CKF_DECRYPT"
+        );
+        assert_eq!(
+            mechanism_flags(CKF_SIGN | CKF_EC_F_P | CKF_EC_OID | CKF_EC_UNCOMPRESS),
+            "CKF_SIGN CKF_EC_F_P CKF_EC_OID CKF_EC_UNCOMPRESS"
         );
         assert_eq!(token_flags(0), "(none)");
         assert_eq!(

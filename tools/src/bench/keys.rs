@@ -1,8 +1,9 @@
 //! Key templates and mechanisms of the measured algorithms, as a PKCS#11
 //! client spells them.
 
-use super::ops::{Alg, Kem, CKK_FALCON, CKM_FALCON};
+use super::ops::{Alg, Kem};
 use crate::module::Ck;
+use crate::vendor::{CKK_FALCON, CKM_FALCON};
 use anyhow::Result;
 use cryptoki::mechanism::dsa::{HedgeType, SignAdditionalContext};
 use cryptoki::mechanism::eddsa::{EddsaParams, EddsaSignatureScheme};
@@ -158,7 +159,7 @@ pub fn kem_pair(s: &Session, kem: Kem) -> Result<(ObjectHandle, ObjectHandle)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::ops::{CKP_FALCON_1024, CKP_FALCON_512};
+    use crate::vendor::{CKP_FALCON_1024, CKP_FALCON_512};
     use cryptoki::object::AttributeType;
     use cryptoki_sys::*;
 

@@ -1,14 +1,8 @@
 //! The operations a bench measures: their names, what they need from a
 //! module, and the filter of `--ops`.
 
+use crate::vendor::{CKM_FALCON, CKM_FALCON_KEY_PAIR_GEN, CKP_FALCON_1024, CKP_FALCON_512};
 use cryptoki_sys::*;
-
-/// Falcon, with the values Thales Luna and libp11 use (see DESIGN.md).
-pub const CKM_FALCON_KEY_PAIR_GEN: CK_MECHANISM_TYPE = 0xC000_0070;
-pub const CKM_FALCON: CK_MECHANISM_TYPE = 0xC000_0071;
-pub const CKK_FALCON: CK_KEY_TYPE = 0xC000_0006;
-pub const CKP_FALCON_512: CK_ULONG = 1;
-pub const CKP_FALCON_1024: CK_ULONG = 2;
 
 /// Every SLH-DSA parameter set (FIPS 205), in report order.
 pub const SLH_DSA_SETS: [CK_ULONG; 12] = [

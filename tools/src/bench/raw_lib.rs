@@ -5,7 +5,8 @@
 //! randomness from the OS, as a library user must.
 
 use super::module_ops::{random, Step};
-use super::ops::{Alg, Kem, Kind, CKP_FALCON_1024, CKP_FALCON_512, STREAM_LEN};
+use super::ops::{Alg, Kem, Kind, STREAM_LEN};
+use crate::vendor::{CKP_FALCON_1024, CKP_FALCON_512};
 use aes_gcm::aead::{Aead, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce};
 use anyhow::{anyhow, bail, Result};
