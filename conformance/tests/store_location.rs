@@ -108,58 +108,59 @@ fn initialise_default_token() {
     expect_ok(ctx.finalize(), "C_Finalize");
 }
 
-#[test]
-fn default_store_is_under_xdg_data_home() {
-    const NAME: &str = "default_store_is_under_xdg_data_home";
+/// One default-store test: as the child, initialises the default token
+/// (and returns `None`); as the parent, runs the child with `env`, each
+/// value a path inside a new [`Place`] ("" for an empty value), checks the
+/// store was created at `expected` inside it and returns the place.
+fn default_store_is_at(test: &str, env: &[(&str, &str)], expected: &str) -> Option<Place> {
     if role().is_some() {
-        return initialise_default_token();
+        initialise_default_token();
+        return None;
     }
     let place = Place::new();
-    let xdg = place.path("xdg");
-    place.run_child(NAME, "default token", &[("XDG_DATA_HOME", xdg.as_os_str())]);
+    let values: Vec<PathBuf> = env
+        .iter()
+        .map(|(_, rel)| match *rel {
+            "" => PathBuf::new(),
+            rel => place.path(rel),
+        })
+        .collect();
+    let env: Vec<(&str, &OsStr)> = env
+        .iter()
+        .zip(&values)
+        .map(|((name, _), value)| (*name, value.as_os_str()))
+        .collect();
+    place.run_child(test, "default token", &env);
     assert!(
-        is_store(&xdg.join("qrcpkcs11")),
-        "no store in $XDG_DATA_HOME/qrcpkcs11"
+        is_store(&place.path(expected)),
+        "no store in {expected} with {env:?}"
     );
-    assert!(
-        !place.path("home/.local").exists(),
-        "~/.local written although XDG_DATA_HOME was set"
-    );
+    Some(place)
+}
+
+#[test]
+fn default_store_is_under_xdg_data_home() {
+    let env = [("XDG_DATA_HOME", "xdg")];
+    let name = "default_store_is_under_xdg_data_home";
+    if let Some(place) = default_store_is_at(name, &env, "xdg/qrcpkcs11") {
+        assert!(
+            !place.path("home/.local").exists(),
+            "~/.local written although XDG_DATA_HOME was set"
+        );
+    }
 }
 
 #[test]
 fn default_store_without_xdg_data_home_is_under_home() {
-    const NAME: &str = "default_store_without_xdg_data_home_is_under_home";
-    if role().is_some() {
-        return initialise_default_token();
-    }
-    let place = Place::new();
-    place.run_child(NAME, "default token", &[]);
-    assert!(
-        is_store(&place.path("home/.local/share/qrcpkcs11")),
-        "no store in ~/.local/share/qrcpkcs11"
-    );
+    let name = "default_store_without_xdg_data_home_is_under_home";
+    default_store_is_at(name, &[], "home/.local/share/qrcpkcs11");
 }
 
 #[test]
 fn empty_store_variables_count_as_unset() {
-    const NAME: &str = "empty_store_variables_count_as_unset";
-    if role().is_some() {
-        return initialise_default_token();
-    }
-    let place = Place::new();
-    place.run_child(
-        NAME,
-        "default token",
-        &[
-            ("QRC_PKCS11_STORE", OsStr::new("")),
-            ("XDG_DATA_HOME", OsStr::new("")),
-        ],
-    );
-    assert!(
-        is_store(&place.path("home/.local/share/qrcpkcs11")),
-        "no store in ~/.local/share/qrcpkcs11 with QRC_PKCS11_STORE and XDG_DATA_HOME empty"
-    );
+    let env = [("QRC_PKCS11_STORE", ""), ("XDG_DATA_HOME", "")];
+    let name = "empty_store_variables_count_as_unset";
+    default_store_is_at(name, &env, "home/.local/share/qrcpkcs11");
 }
 
 /// The child of the two-token test: slots 3 and 7, each initialised, an

@@ -11,7 +11,7 @@ use cryptoki::object::{Attribute, ObjectHandle};
 use cryptoki::session::Session;
 use cryptoki_sys::*;
 use qrc_conformance::raw::{self, Mech};
-use qrc_conformance::{call, expect_ok, expect_rv, Fixture, USER_PIN};
+use qrc_conformance::{call, expect_ok, expect_rv, functions, Fixture, USER_PIN};
 use std::ptr;
 
 /// CKA_EC_PARAMS of P-256 (the DER OID of prime256v1).
@@ -53,13 +53,23 @@ fn context_login(h: CK_SESSION_HANDLE, pin: &str) -> CK_RV {
     ))
 }
 
+/// C_Sign and C_Decrypt: (session, input, its length, output, its length).
+type SinglePart = unsafe extern "C" fn(
+    CK_SESSION_HANDLE,
+    CK_BYTE_PTR,
+    CK_ULONG,
+    CK_BYTE_PTR,
+    CK_ULONG_PTR,
+) -> CK_RV;
+
 /// One always-authenticate key's operation, as raw calls.
 struct Operation<'a> {
     /// "C_Sign", "C_Decrypt": names the calls in failures.
     name: &'a str,
+    h: CK_SESSION_HANDLE,
     init: &'a dyn Fn() -> CK_RV,
-    /// The single-part call with an output buffer (NULL: length query).
-    run: &'a dyn Fn(*mut u8, *mut CK_ULONG) -> CK_RV,
+    call: Option<SinglePart>,
+    input: &'a [u8],
 }
 
 impl Operation<'_> {
@@ -67,18 +77,27 @@ impl Operation<'_> {
         expect_rv((self.init)(), CKR_OK, &format!("{}Init", self.name));
     }
 
+    /// The single-part call into `out` (NULL: a length query).
+    fn run(&self, out: *mut u8, len: *mut CK_ULONG) -> CK_RV {
+        let call = self.call.expect("the function list names the call");
+        let input = self.input.as_ptr() as *mut u8;
+        // SAFETY: the input and output pointers are valid (or NULL for the
+        // length query) for the lengths given.
+        unsafe { call(self.h, input, self.input.len() as CK_ULONG, out, len) }
+    }
+
     /// The call with a buffer large enough for any output here.
     fn run_into_buffer(&self) -> CK_RV {
         let mut buf = vec![0u8; 1024];
         let mut len = buf.len() as CK_ULONG;
-        (self.run)(buf.as_mut_ptr(), &mut len)
+        self.run(buf.as_mut_ptr(), &mut len)
     }
 }
 
-/// Runs every rule of the file on `op` in session `h`; returns the output
-/// of the authorised run, for the caller to check.
-fn authorise_each_operation(h: CK_SESSION_HANDLE, op: &Operation) -> Vec<u8> {
-    let name = op.name;
+/// Runs every rule of the file on `op`; returns the output of the
+/// authorised run, for the caller to check.
+fn authorise_each_operation(op: &Operation) -> Vec<u8> {
+    let (name, h) = (op.name, op.h);
     expect_rv(
         context_login(h, USER_PIN),
         CKR_OPERATION_NOT_INITIALIZED,
@@ -110,13 +129,13 @@ fn authorise_each_operation(h: CK_SESSION_HANDLE, op: &Operation) -> Vec<u8> {
     );
     let mut len: CK_ULONG = 0;
     expect_rv(
-        (op.run)(ptr::null_mut(), &mut len),
+        op.run(ptr::null_mut(), &mut len),
         CKR_OK,
         &format!("{name} length query after the context login"),
     );
     let mut out = vec![0u8; len as usize];
     expect_rv(
-        (op.run)(out.as_mut_ptr(), &mut len),
+        op.run(out.as_mut_ptr(), &mut len),
         CKR_OK,
         &format!("{name} after its length query (the query must not use up the login)"),
     );
@@ -152,23 +171,13 @@ fn ecdsa_sign_needs_the_pin_for_each_signature() {
         &always_authenticate(Attribute::Sign(true)),
     );
     let init = || call!(C_SignInit(h, Mech::new(CKM_ECDSA_SHA256).ptr(), private));
-    let run = |out: *mut u8, len: *mut CK_ULONG| {
-        call!(C_Sign(
-            h,
-            MESSAGE.as_ptr() as *mut u8,
-            MESSAGE.len() as CK_ULONG,
-            out,
-            len
-        ))
-    };
-    let signature = authorise_each_operation(
+    let signature = authorise_each_operation(&Operation {
+        name: "C_Sign",
         h,
-        &Operation {
-            name: "C_Sign",
-            init: &init,
-            run: &run,
-        },
-    );
+        init: &init,
+        call: functions().C_Sign,
+        input: MESSAGE,
+    });
     assert_eq!(signature.len(), 64, "P-256 ECDSA signature is r || s");
     expect_rv(
         raw::verify(
@@ -217,22 +226,12 @@ fn rsa_oaep_decrypt_needs_the_pin_for_each_decryption() {
         "C_Encrypt with the public key (no context login needed)",
     );
     let init = || call!(C_DecryptInit(h, oaep_sha256().ptr(), private));
-    let run = |out: *mut u8, len: *mut CK_ULONG| {
-        call!(C_Decrypt(
-            h,
-            ciphertext.as_ptr() as *mut u8,
-            ciphertext.len() as CK_ULONG,
-            out,
-            len
-        ))
-    };
-    let plaintext = authorise_each_operation(
+    let plaintext = authorise_each_operation(&Operation {
+        name: "C_Decrypt",
         h,
-        &Operation {
-            name: "C_Decrypt",
-            init: &init,
-            run: &run,
-        },
-    );
+        init: &init,
+        call: functions().C_Decrypt,
+        input: &ciphertext,
+    });
     assert_eq!(plaintext, MESSAGE, "C_Decrypt after the context login");
 }
