@@ -184,7 +184,10 @@ fn two_separate_tokens() {
     {
         let s = expect_ok(ctx.open_rw_session(slot(7)), "C_OpenSession(slot 7)");
         keys::data(&s, "only in slot 7", b"v", vec![Attribute::Token(true)]);
-        let found = expect_ok(s.find_objects(&[label.clone()]), "C_FindObjects(slot 7)");
+        let found = expect_ok(
+            s.find_objects(std::slice::from_ref(&label)),
+            "C_FindObjects(slot 7)",
+        );
         assert_eq!(found.len(), 1, "the object in the slot it was created in");
     }
     let s = expect_ok(ctx.open_ro_session(slot(3)), "C_OpenSession(slot 3)");
