@@ -135,7 +135,11 @@ impl Attributes {
     /// Encode as one attribute value (a nested template): for each
     /// attribute its type and length as u64 little-endian, then the value.
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::new();
+        // Sized once, so that values (which may be secret) are never left
+        // behind in a block freed by growth.
+        const HEADER: usize = std::mem::size_of::<CK_ATTRIBUTE_TYPE>() + std::mem::size_of::<u64>();
+        let len = self.iter().map(|(_, v)| HEADER + v.len()).sum();
+        let mut out = Vec::with_capacity(len);
         for (ty, value) in self.iter() {
             out.extend_from_slice(&ty.to_le_bytes());
             out.extend_from_slice(&(value.len() as u64).to_le_bytes());
@@ -202,7 +206,9 @@ mod tests {
         let mut t = Attributes::new();
         t.set_ulong(CKA_CLASS, CKO_SECRET_KEY);
         t.set(CKA_LABEL, b"".to_vec());
+        t.set(CKA_VALUE, vec![7; 100]);
         let bytes = t.encode();
+        assert_eq!(bytes.capacity(), bytes.len(), "grown, not sized once");
         assert_eq!(Attributes::decode(&bytes), Ok(t));
         assert_eq!(
             Attributes::decode(&bytes[..bytes.len() - 1]),

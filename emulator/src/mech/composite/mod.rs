@@ -18,7 +18,7 @@ mod tests;
 mod trad;
 
 use super::ml_kem::seeded::{self, Scheme as _};
-use super::{asn1, info, rng, KeyFamily, KeyPair, Mechanism, MechanismImpl, Registry};
+use super::{asn1, info, rng, secret, KeyFamily, KeyPair, Mechanism, MechanismImpl, Registry};
 use crate::attr::{Attributes, Value};
 use crate::error::{Ckr, Result};
 use cryptoki_sys::*;
@@ -77,13 +77,17 @@ pub(super) trait Scheme: Sized + Send + Sync + 'static {
 
     /// A fresh key pair: (public key, private key), both serialised.
     fn generate(&self) -> Result<(Vec<u8>, Value)> {
-        let mut private = Zeroizing::new(vec![0u8; <Self::Pq as seeded::Scheme>::SEED_LEN]);
-        rng::fill(&mut private);
-        let (mut public, _) = self.pq().keygen(&private);
+        let mut seed = Zeroizing::new(vec![0u8; <Self::Pq as seeded::Scheme>::SEED_LEN]);
+        rng::fill(&mut seed);
+        let (mut public, _) = self.pq().keygen(&seed);
         let (d, trad_pk) = self.trad().generate()?;
         public.extend_from_slice(&trad_pk);
-        private.extend_from_slice(&self.trad().encode_private(&d));
-        Ok((public, private))
+        // One buffer of the final size: growing the seed's would free its
+        // old block with the seed still in it.
+        Ok((
+            public,
+            secret::concat(&seed, &self.trad().encode_private(&d)),
+        ))
     }
 
     /// The public key of a private key, after decoding both halves;

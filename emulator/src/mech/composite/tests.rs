@@ -283,6 +283,10 @@ fn generates_every_set<S: Scheme>(sets: &[S], ty: CK_MECHANISM_TYPE) {
             pair.private.get(CKA_VALUE).unwrap().len(),
             set.private_len()
         );
+        let (_, private) = set.generate().unwrap();
+        // Sized once: a buffer that grew would have freed a block holding
+        // the seed without wiping it.
+        assert_eq!(private.capacity(), private.len(), "{}", set.name());
     }
 }
 
