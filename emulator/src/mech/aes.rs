@@ -72,7 +72,7 @@ impl MechanismImpl for KeyGen {
         if !matches!(len, 16 | 24 | 32) {
             return Err(Ckr::ATTRIBUTE_VALUE_INVALID);
         }
-        Ok(secret::random_key(CKK_AES, len))
+        secret::random_key(CKK_AES, len)
     }
 }
 

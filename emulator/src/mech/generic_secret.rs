@@ -33,7 +33,7 @@ impl MechanismImpl for SecretKeyGen {
         no_param(m)?;
         check_template_key_type(template, self.key_type)?;
         let len = value_len(template, 1..=MAX_LEN)?;
-        Ok(secret::random_key(self.key_type, len))
+        secret::random_key(self.key_type, len)
     }
 }
 

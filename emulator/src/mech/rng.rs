@@ -3,6 +3,7 @@
 //! after every [`RESEED_INTERVAL`] bytes and whenever the process id changes,
 //! so a forked child never repeats its parent's output.
 
+use crate::error::{Ckr, Result};
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use rand_core::OsRng;
@@ -23,36 +24,45 @@ struct Drbg {
 }
 
 /// 32 bytes from the operating system. Without them no key can be made
-/// safely, so failure is fatal (the ABI layer turns the panic into an error).
-fn os_entropy() -> Zeroizing<[u8; 32]> {
+/// safely: the call fails with CKR_DEVICE_ERROR, as the token store does
+/// when the same source fails it (the token's entropy source is at fault,
+/// not the request).
+fn os_entropy() -> Result<Zeroizing<[u8; 32]>> {
+    entropy(&mut OsRng)
+}
+
+/// 32 bytes from an entropy source, or CKR_DEVICE_ERROR.
+fn entropy(source: &mut impl RngCore) -> Result<Zeroizing<[u8; 32]>> {
     let mut seed = Zeroizing::new([0u8; 32]);
-    if let Err(e) = OsRng.try_fill_bytes(&mut *seed) {
-        panic!("the operating system's random source failed: {e}");
-    }
-    seed
+    source.try_fill_bytes(&mut *seed).map_err(|e| {
+        log::error!("the operating system's random source failed: {e}");
+        Ckr::DEVICE_ERROR
+    })?;
+    Ok(seed)
 }
 
 impl Drbg {
-    fn new() -> Drbg {
+    fn new() -> Result<Drbg> {
         let mut drbg = Drbg {
-            rng: ChaCha20Rng::from_seed(*os_entropy()),
+            rng: ChaCha20Rng::from_seed(*os_entropy()?),
             pid: 0,
             since_reseed: 0,
         };
-        drbg.reseed(crate::fork::pid());
-        drbg
+        drbg.reseed(crate::fork::pid())?;
+        Ok(drbg)
     }
 
     /// New key: SHA-256 over fresh OS entropy, the current state's output and
     /// the process id, so the result differs from the parent's after a fork
     /// even if both read the same entropy.
-    fn reseed(&mut self, pid: u32) {
+    fn reseed(&mut self, pid: u32) -> Result<()> {
         self.mix(
             b"qrcpkcs11 rng reseed",
-            &[&*os_entropy(), &pid.to_ne_bytes()],
+            &[&*os_entropy()?, &pid.to_ne_bytes()],
         );
         self.pid = pid;
         self.since_reseed = 0;
+        Ok(())
     }
 
     /// Replace the key by SHA-256(label, 32 bytes of output, inputs).
@@ -70,15 +80,16 @@ impl Drbg {
         self.rng = ChaCha20Rng::from_seed(*seed);
     }
 
-    fn fill(&mut self, buf: &mut [u8]) {
+    fn fill(&mut self, buf: &mut [u8]) -> Result<()> {
         for chunk in buf.chunks_mut(RESEED_INTERVAL) {
             let pid = crate::fork::pid();
             if pid != self.pid || self.since_reseed + chunk.len() > RESEED_INTERVAL {
-                self.reseed(pid);
+                self.reseed(pid)?;
             }
             self.rng.fill_bytes(chunk);
             self.since_reseed += chunk.len();
         }
+        Ok(())
     }
 }
 
@@ -86,29 +97,38 @@ thread_local! {
     static DRBG: RefCell<Option<Drbg>> = const { RefCell::new(None) };
 }
 
-/// Run `f` on this thread's generator; during thread teardown, when the
-/// thread-local is gone, on a fresh one.
-fn with_drbg(f: impl FnOnce(&mut Drbg)) {
+/// Run `f` on this thread's generator, seeding it on first use; during
+/// thread teardown, when the thread-local is gone, on a fresh one.
+fn with_drbg<R>(f: impl FnOnce(&mut Drbg) -> Result<R>) -> Result<R> {
     let mut f = Some(f);
     let used = DRBG.try_with(|cell| {
-        if let Some(f) = f.take() {
-            f(cell.borrow_mut().get_or_insert_with(Drbg::new));
-        }
+        let mut slot = cell.borrow_mut();
+        let drbg = match &mut *slot {
+            Some(drbg) => drbg,
+            empty => empty.insert(Drbg::new()?),
+        };
+        f.take().map_or(Err(Ckr::GENERAL_ERROR), |f| f(drbg))
     });
-    if let (Err(_), Some(f)) = (used, f) {
-        f(&mut Drbg::new());
+    match (used, f) {
+        (Ok(result), _) => result,
+        (Err(_), Some(f)) => f(&mut Drbg::new()?),
+        (Err(_), None) => Err(Ckr::GENERAL_ERROR),
     }
 }
 
-/// Fill `buf` with random bytes.
-pub fn fill(buf: &mut [u8]) {
-    with_drbg(|d| d.fill(buf));
+/// Fill `buf` with random bytes; CKR_DEVICE_ERROR if the OS entropy
+/// source fails.
+pub fn fill(buf: &mut [u8]) -> Result<()> {
+    with_drbg(|d| d.fill(buf))
 }
 
 /// Mix the caller's bytes (C_SeedRandom) into this thread's generator. They
 /// are hashed together with the current state, never used instead of it.
-pub fn seed(extra: &[u8]) {
-    with_drbg(|d| d.mix(b"qrcpkcs11 rng seed", &[extra]));
+pub fn seed(extra: &[u8]) -> Result<()> {
+    with_drbg(|d| {
+        d.mix(b"qrcpkcs11 rng seed", &[extra]);
+        Ok(())
+    })
 }
 
 #[cfg(test)]
@@ -125,18 +145,18 @@ mod tests {
 
     fn next(d: &mut Drbg) -> [u8; 32] {
         let mut out = [0u8; 32];
-        d.fill(&mut out);
+        d.fill(&mut out).unwrap();
         out
     }
 
     #[test]
     fn output_differs_call_to_call() {
         let (mut a, mut b) = ([0u8; 64], [0u8; 64]);
-        fill(&mut a);
-        fill(&mut b);
+        fill(&mut a).unwrap();
+        fill(&mut b).unwrap();
         assert_ne!(a, b);
         assert_ne!(a, [0u8; 64]);
-        fill(&mut []);
+        fill(&mut []).unwrap();
     }
 
     #[test]
@@ -155,8 +175,8 @@ mod tests {
         let mut d = drbg(2, pid);
         let mut shadow = drbg(2, pid);
         let mut big = vec![0u8; RESEED_INTERVAL - 32];
-        d.fill(&mut big);
-        shadow.fill(&mut big);
+        d.fill(&mut big).unwrap();
+        shadow.fill(&mut big).unwrap();
         // Up to the interval exactly, the same stream.
         assert_eq!(next(&mut d), next(&mut shadow));
         assert_eq!(d.since_reseed, RESEED_INTERVAL);
@@ -165,7 +185,7 @@ mod tests {
         assert_eq!(d.since_reseed, 32);
         // A request larger than the interval reseeds within it.
         let mut huge = vec![0u8; 2 * RESEED_INTERVAL + 5];
-        d.fill(&mut huge);
+        d.fill(&mut huge).unwrap();
         assert_eq!(d.since_reseed, 5);
     }
 
@@ -182,19 +202,43 @@ mod tests {
         assert_ne!(x, z);
         let before = {
             let mut out = [0u8; 32];
-            fill(&mut out);
+            fill(&mut out).unwrap();
             out
         };
-        seed(&[0; 32]);
+        seed(&[0; 32]).unwrap();
         let mut after = [0u8; 32];
-        fill(&mut after);
+        fill(&mut after).unwrap();
         assert_ne!(before, after);
+    }
+
+    /// An entropy source that always fails, as getrandom(2) may.
+    struct Failing;
+
+    impl RngCore for Failing {
+        fn next_u32(&mut self) -> u32 {
+            unreachable!("only try_fill_bytes is used")
+        }
+        fn next_u64(&mut self) -> u64 {
+            unreachable!("only try_fill_bytes is used")
+        }
+        fn fill_bytes(&mut self, _: &mut [u8]) {
+            unreachable!("only try_fill_bytes is used")
+        }
+        fn try_fill_bytes(&mut self, _: &mut [u8]) -> std::result::Result<(), rand_core::Error> {
+            let code = std::num::NonZeroU32::new(rand_core::Error::CUSTOM_START).unwrap();
+            Err(code.into())
+        }
+    }
+
+    #[test]
+    fn an_entropy_failure_is_a_device_error() {
+        assert_eq!(entropy(&mut Failing).err(), Some(Ckr::DEVICE_ERROR));
     }
 
     #[test]
     fn forked_child_does_not_repeat_the_parent() {
         let mut warm = [0u8; 32];
-        fill(&mut warm);
+        fill(&mut warm).unwrap();
         let mut fds = [0 as libc::c_int; 2];
         // SAFETY: `fds` has room for the two descriptors pipe(2) writes.
         assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
@@ -203,7 +247,7 @@ mod tests {
         assert!(child >= 0);
         if child == 0 {
             let mut out = [0u8; 32];
-            fill(&mut out);
+            fill(&mut out).unwrap();
             // SAFETY: writes 32 bytes from a live buffer to the pipe, then
             // exits without running the parent's destructors or test harness.
             unsafe {
@@ -212,7 +256,7 @@ mod tests {
             }
         }
         let mut mine = [0u8; 32];
-        fill(&mut mine);
+        fill(&mut mine).unwrap();
         let mut theirs = [0u8; 32];
         // SAFETY: reads at most 32 bytes into a live buffer, then reaps the child.
         let (n, status) = unsafe {

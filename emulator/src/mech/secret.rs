@@ -53,15 +53,15 @@ pub(crate) fn check_template_key_type(template: &Attributes, ty: CK_KEY_TYPE) ->
 
 /// The attributes a secret-key generation mechanism supplies: `len` random
 /// bytes as CKA_VALUE, with CKA_KEY_TYPE and CKA_VALUE_LEN.
-pub(crate) fn random_key(key_type: CK_KEY_TYPE, len: usize) -> Attributes {
-    let mut value = vec![0u8; len];
-    super::rng::fill(&mut value);
+pub(crate) fn random_key(key_type: CK_KEY_TYPE, len: usize) -> Result<Attributes> {
+    let mut value = Value::new(vec![0u8; len]);
+    super::rng::fill(&mut value)?;
     let mut out = Attributes::new();
     out.set_ulong(CKA_KEY_TYPE, key_type);
     // Moved, not copied: the attribute set's zeroizing storage owns the bytes.
-    out.set(CKA_VALUE, value);
+    out.set(CKA_VALUE, std::mem::take(&mut *value));
     out.set_ulong(CKA_VALUE_LEN, len as CK_ULONG);
-    out
+    Ok(out)
 }
 
 /// Append to a secret buffer. Growing a `Vec` in place would leave the old

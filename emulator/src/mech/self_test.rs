@@ -351,8 +351,8 @@ fn key_generation() -> Result<bool> {
 /// The generator produces output, and not the same output twice.
 fn random() -> Result<bool> {
     let (mut a, mut b) = ([0u8; 32], [0u8; 32]);
-    rng::fill(&mut a);
-    rng::fill(&mut b);
+    rng::fill(&mut a)?;
+    rng::fill(&mut b)?;
     Ok(a != b && a != [0u8; 32])
 }
 

@@ -150,7 +150,7 @@ pub fn build(template: &Attributes, origin: Origin, supplied: &Attributes) -> Re
     if !obj.contains(CKA_PRIVATE) {
         obj.set_bool(CKA_PRIVATE, holds_secret(&obj));
     }
-    obj.set(CKA_UNIQUE_ID, unique_id());
+    obj.set(CKA_UNIQUE_ID, unique_id()?);
     if !matches!(origin, Origin::Generate(_)) {
         complete_imported_key(&mut obj)?;
     }
@@ -272,7 +272,7 @@ pub fn change(obj: &Attributes, changes: &Attributes, how: Change) -> Result<Att
         out.set(ty, value.to_vec());
     }
     if how == Change::Copy {
-        out.set(CKA_UNIQUE_ID, unique_id());
+        out.set(CKA_UNIQUE_ID, unique_id()?);
     }
     Ok(out)
 }
@@ -353,13 +353,14 @@ pub fn size(obj: &Attributes) -> usize {
 
 /// A fresh CKA_UNIQUE_ID: 16 random bytes as 32 lowercase hex digits.
 /// Every new object pays for this, so no string formatting.
-fn unique_id() -> Vec<u8> {
+fn unique_id() -> Result<Vec<u8>> {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut raw = [0u8; 16];
-    rng::fill(&mut raw);
-    raw.iter()
+    rng::fill(&mut raw)?;
+    Ok(raw
+        .iter()
         .flat_map(|b| [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 0xf)]])
-        .collect()
+        .collect())
 }
 
 #[cfg(test)]

@@ -114,12 +114,10 @@ pub fn derive_key(
 /// C_SeedRandom mixes the caller's bytes into the DRBG; they never replace
 /// the operating system's entropy.
 pub fn seed_random(h: CK_SESSION_HANDLE, seed: &[u8]) -> Result<()> {
-    session(h)?.token.seed_random(seed);
-    Ok(())
+    session(h)?.token.seed_random(seed)
 }
 
 /// C_GenerateRandom.
 pub fn generate_random(h: CK_SESSION_HANDLE, out: &mut [u8]) -> Result<()> {
-    session(h)?.token.generate_random(out);
-    Ok(())
+    session(h)?.token.generate_random(out)
 }

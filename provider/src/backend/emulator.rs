@@ -189,10 +189,10 @@ impl Token for SoftToken {
     ) -> Result<CK_OBJECT_HANDLE> {
         SoftToken::unwrap_key(self, access, m, unwrapping, wrapped, template)
     }
-    fn generate_random(&self, out: &mut [u8]) {
+    fn generate_random(&self, out: &mut [u8]) -> Result<()> {
         rng::fill(out)
     }
-    fn seed_random(&self, seed: &[u8]) {
+    fn seed_random(&self, seed: &[u8]) -> Result<()> {
         rng::seed(seed)
     }
 }

@@ -156,9 +156,9 @@ pub trait Token: Send + Sync {
         template: &Attributes,
     ) -> Result<CK_OBJECT_HANDLE>;
     /// C_GenerateRandom.
-    fn generate_random(&self, out: &mut [u8]);
+    fn generate_random(&self, out: &mut [u8]) -> Result<()>;
     /// C_SeedRandom: mixed into the generator, never replacing its entropy.
-    fn seed_random(&self, seed: &[u8]);
+    fn seed_random(&self, seed: &[u8]) -> Result<()>;
 }
 
 pub use emulator::open_emulator_token;

@@ -32,7 +32,7 @@ pub(super) struct GcmMessages {
     xor_base: Option<Vec<u8>>,
     /// Where random IV bits come from: the module's DRBG (fixed bytes in
     /// tests).
-    random: fn(&mut [u8]),
+    random: fn(&mut [u8]) -> Result<()>,
 }
 
 /// A message's parameters as CK_GCM_PARAMS, checked; the tag buffer must be
@@ -113,7 +113,7 @@ impl GcmMessages {
             // (or processes) using one key do not count through the same IVs.
             CKG_GENERATE | CKG_GENERATE_RANDOM => {
                 let mut r = Zeroizing::new(vec![0u8; p.iv.len()]);
-                (self.random)(&mut r);
+                (self.random)(&mut r)?;
                 for k in 0..free {
                     let v = r[r.len() - 1 - k / 8] & (1 << (k % 8)) != 0;
                     set(&mut p.iv, k, v, false);
@@ -165,11 +165,11 @@ mod tests {
         hex::decode(s).unwrap()
     }
 
-    fn no_random(_: &mut [u8]) {
+    fn no_random(_: &mut [u8]) -> Result<()> {
         panic!("no random bytes expected");
     }
 
-    fn messages(encrypt: bool, random: fn(&mut [u8])) -> GcmMessages {
+    fn messages(encrypt: bool, random: fn(&mut [u8]) -> Result<()>) -> GcmMessages {
         GcmMessages {
             random,
             ..GcmMessages::new(&aes("07070707070707070707070707070707"), encrypt).unwrap()
@@ -219,7 +219,10 @@ mod tests {
 
     #[test]
     fn generate_lets_the_token_pick_random_free_bits() {
-        let mut m = messages(true, |b| b.fill(0xC3));
+        let mut m = messages(true, |b| {
+            b.fill(0xC3);
+            Ok(())
+        });
         let mut p = params(&[0; 12], 32, CKG_GENERATE);
         m.start_message(&mut p).unwrap();
         assert_eq!(p.iv, [[0; 4].as_slice(), &[0xC3; 8]].concat());
@@ -251,7 +254,10 @@ mod tests {
 
     #[test]
     fn random_iv_keeps_fixed_bits() {
-        let mut m = messages(true, |b| b.fill(0xFF));
+        let mut m = messages(true, |b| {
+            b.fill(0xFF);
+            Ok(())
+        });
         // 4 fixed bits of 0x05…: the rest random (all ones here).
         let mut p = params(&[0x05; 12], 4, CKG_GENERATE_RANDOM);
         m.start_message(&mut p).unwrap();

@@ -102,7 +102,7 @@ impl KemSet {
     pub(super) fn encapsulate(&self, public: &[u8]) -> Result<Encapsulated> {
         let (mlkem_pk, trad_pk) = self.split_public(public);
         let mut m = Zeroizing::new([0u8; 32]);
-        rng::fill(&mut *m);
+        rng::fill(&mut *m)?;
         let (mut ciphertext, mlkem_ss) = self.mlkem.encapsulate(mlkem_pk, &m)?;
         let (ephemeral, trad_ct) = self.trad.generate()?;
         // The recipient's key was checked on import; a failure here is a
@@ -164,13 +164,13 @@ impl Scheme for KemSet {
         self.trad
     }
 
-    fn pairwise_ok(&self, public: &[u8], private: &[u8]) -> bool {
-        match self.encapsulate(public) {
-            Ok(sent) => self
-                .decapsulate(private, public, &sent.ciphertext)
-                .is_ok_and(|got| bool::from(got.ct_eq(&sent.secret))),
-            Err(_) => false,
-        }
+    /// Encapsulating fails only for want of randomness: both halves of the
+    /// public key were derived from the private key or checked.
+    fn pairwise_ok(&self, public: &[u8], private: &[u8]) -> Result<bool> {
+        let sent = self.encapsulate(public)?;
+        Ok(self
+            .decapsulate(private, public, &sent.ciphertext)
+            .is_ok_and(|got| bool::from(got.ct_eq(&sent.secret))))
     }
 }
 

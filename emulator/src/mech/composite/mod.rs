@@ -56,8 +56,9 @@ pub(super) trait Scheme: Sized + Send + Sync + 'static {
     fn id(&self) -> &Id;
     fn pq(&self) -> Self::Pq;
     fn trad(&self) -> Trad;
-    /// Encapsulate-decapsulate or sign-verify with the pair.
-    fn pairwise_ok(&self, public: &[u8], private: &[u8]) -> bool;
+    /// Encapsulate-decapsulate or sign-verify with the pair; an error only
+    /// if the test's randomness cannot be drawn.
+    fn pairwise_ok(&self, public: &[u8], private: &[u8]) -> Result<bool>;
 
     fn name(&self) -> &'static str {
         self.id().name
@@ -78,7 +79,7 @@ pub(super) trait Scheme: Sized + Send + Sync + 'static {
     /// A fresh key pair: (public key, private key), both serialised.
     fn generate(&self) -> Result<(Vec<u8>, Value)> {
         let mut seed = Zeroizing::new(vec![0u8; <Self::Pq as seeded::Scheme>::SEED_LEN]);
-        rng::fill(&mut seed);
+        rng::fill(&mut seed)?;
         let (mut public, _) = self.pq().keygen(&seed);
         let (d, trad_pk) = self.trad().generate()?;
         public.extend_from_slice(&trad_pk);
@@ -175,7 +176,7 @@ fn generate_pair<S: Scheme>(
     let param = seeded::pair_parameter_set(m, public, private, S::KEY_TYPE)?;
     let set = by_param::<S>(param)?;
     let (pk, sk) = set.generate()?;
-    let ok = set.pairwise_ok(&pk, &sk);
+    let ok = set.pairwise_ok(&pk, &sk)?;
     seeded::new_pair(S::KEY_TYPE, param, (set.name(), &set.oid()), pk, sk, ok)
 }
 
@@ -263,7 +264,7 @@ impl<S: Scheme> KeyFamily for Family<S> {
         let set = imported_set::<S>(key, S::private_len)?;
         let private = key.get(CKA_VALUE).ok_or(Ckr::TEMPLATE_INCOMPLETE)?;
         let public = set.public_of_private(private)?;
-        if !set.pairwise_ok(&public, private) {
+        if !set.pairwise_ok(&public, private)? {
             return Err(Ckr::ATTRIBUTE_VALUE_INVALID);
         }
         complete(key, set, &public)

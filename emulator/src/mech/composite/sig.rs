@@ -192,13 +192,14 @@ impl Scheme for SigSet {
         self.trad
     }
 
-    fn pairwise_ok(&self, public: &[u8], private: &[u8]) -> bool {
+    fn pairwise_ok(&self, public: &[u8], private: &[u8]) -> Result<bool> {
         let mut rnd = Zeroizing::new([0u8; 32]);
-        rng::fill(&mut *rnd);
+        rng::fill(&mut *rnd)?;
         let m_prime = self.message_representative(b"", &self.prehash.digest(b"pairwise"));
-        self.sign(private, &m_prime, &rnd)
+        Ok(self
+            .sign(private, &m_prime, &rnd)
             .and_then(|sig| self.verify(public, &m_prime, &sig))
-            .is_ok()
+            .is_ok())
     }
 }
 
@@ -310,7 +311,7 @@ impl Signer for CompositeSigner {
         let m_prime = self.message.finish()?;
         let mut rnd = Zeroizing::new([0u8; 32]);
         if !self.deterministic {
-            rng::fill(&mut *rnd);
+            rng::fill(&mut *rnd)?;
         }
         self.message.set.sign(&self.private, &m_prime, &rnd)
     }

@@ -105,7 +105,7 @@ pub(in crate::mech) fn generate(curve: Curve) -> Result<(Value, Vec<u8>)> {
     // The chance of 64 rejections in a row is below 2^-2000 on every curve.
     for _ in 0..64 {
         let mut private = Zeroizing::new(vec![0u8; curve.private_len()]);
-        rng::fill(&mut private);
+        rng::fill(&mut private)?;
         if curve == Curve::P521 {
             // The order has 521 bits: the top byte keeps one.
             private[0] &= 0x01;

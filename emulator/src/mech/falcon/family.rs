@@ -84,14 +84,16 @@ fn imported_set(key: &Attributes, len_of: fn(&Set) -> usize) -> Result<(&'static
 
 /// Sign and verify one message: the check that a private key belongs to its
 /// public key (F and G included, which deriving pk does not touch).
-pub(super) fn pair_consistent(set: &Set, pk: &[u8], sk: &[u8]) -> bool {
+/// Only a failure to draw the test's randomness is an error.
+pub(super) fn pair_consistent(set: &Set, pk: &[u8], sk: &[u8]) -> Result<bool> {
     const MESSAGE: &[u8] = b"qrcpkcs11 Falcon pairwise consistency test";
-    let mut signing = Signing::start(*random::<NONCE_LEN>());
+    let mut signing = Signing::start(*random::<NONCE_LEN>()?);
     signing.update(MESSAGE);
-    signing
-        .finish(set, sk, pk, &random::<SEED_LEN>())
+    let seed = random::<SEED_LEN>()?;
+    Ok(signing
+        .finish(set, sk, pk, &seed)
         .and_then(|signature| set.verify(pk, MESSAGE, &signature))
-        .is_ok()
+        .is_ok())
 }
 
 /// Both parameter-set attributes and CKA_PUBLIC_KEY_INFO (or a check of the
@@ -122,7 +124,7 @@ impl KeyFamily for FalconFamily {
     fn complete_private(&self, key: &mut Attributes) -> Result<()> {
         let (set, sk) = imported_set(key, |s| s.sk_len)?;
         let pk = set.public_key(&sk).ok_or(Ckr::ATTRIBUTE_VALUE_INVALID)?;
-        if !pair_consistent(set, &pk, &sk) {
+        if !pair_consistent(set, &pk, &sk)? {
             return Err(Ckr::ATTRIBUTE_VALUE_INVALID);
         }
         complete(key, set, &pk)

@@ -66,8 +66,8 @@ impl MechanismImpl for KeyPairGen {
         if named_set(private)?.is_some_and(|other| other.ckp != set.ckp) {
             return Err(Ckr::TEMPLATE_INCONSISTENT);
         }
-        let (pk, sk) = set.keypair(&random::<SEED_LEN>())?;
-        if !pair_consistent(set, &pk, &sk) {
+        let (pk, sk) = set.keypair(&*random::<SEED_LEN>()?)?;
+        if !pair_consistent(set, &pk, &sk)? {
             health::fail(&format!("{} pairwise consistency", set.name));
             return Err(Ckr::GENERAL_ERROR);
         }
@@ -105,7 +105,7 @@ impl MechanismImpl for FalconMech {
             set,
             sk: Value::new(sk.to_vec()),
             pk,
-            signing: Some(Signing::start(*random::<NONCE_LEN>())),
+            signing: Some(Signing::start(*random::<NONCE_LEN>()?)),
         }))
     }
 
@@ -155,7 +155,7 @@ impl Signer for FalconSigner {
 
     fn finish(&mut self) -> Result<Vec<u8>> {
         let signing = self.signing.take().ok_or(Ckr::OPERATION_NOT_INITIALIZED)?;
-        signing.finish(self.set, &self.sk, &self.pk, &random::<SEED_LEN>())
+        signing.finish(self.set, &self.sk, &self.pk, &*random::<SEED_LEN>()?)
     }
 }
 

@@ -220,8 +220,8 @@ impl Signing {
 }
 
 /// A fresh 40-byte nonce and 48-byte seed come from the token's RNG.
-pub(super) fn random<const N: usize>() -> Zeroizing<[u8; N]> {
+pub(super) fn random<const N: usize>() -> Result<Zeroizing<[u8; N]>> {
     let mut out = Zeroizing::new([0u8; N]);
-    super::super::rng::fill(&mut *out);
-    out
+    super::super::rng::fill(&mut *out)?;
+    Ok(out)
 }

@@ -39,15 +39,15 @@ impl Rnd {
         }
     }
 
-    fn draw(self) -> Zeroizing<[u8; 32]> {
+    fn draw(self) -> Result<Zeroizing<[u8; 32]>> {
         let mut rnd = Zeroizing::new([0u8; 32]);
         match self {
-            Rnd::Fresh => rng::fill(&mut *rnd),
+            Rnd::Fresh => rng::fill(&mut *rnd)?,
             Rnd::Zero => {}
             #[cfg(test)]
             Rnd::Given(given) => *rnd = given,
         }
-        rnd
+        Ok(rnd)
     }
 }
 
@@ -195,7 +195,7 @@ impl Signer for Signing {
     }
 
     fn finish(&mut self) -> Result<Vec<u8>> {
-        let rnd = self.rnd.draw();
+        let rnd = self.rnd.draw()?;
         match self.input.finish(&self.context)? {
             Prepared::Message(m) => self.set.sign(&self.private, &m, &self.context, &rnd),
             Prepared::Mu(mu) => self.set.sign_mu(&self.private, &mu, &rnd),

@@ -181,15 +181,15 @@ impl Scheme for Set {
     }
 
     /// Encapsulate to the public key, decapsulate with the private one.
-    fn pairwise_ok(self, public: &[u8], private: &[u8]) -> bool {
+    fn pairwise_ok(self, public: &[u8], private: &[u8]) -> Result<bool> {
         let mut m = Zeroizing::new([0u8; 32]);
-        rng::fill(&mut *m);
-        match self.encapsulate(public, &m) {
+        rng::fill(&mut *m)?;
+        Ok(match self.encapsulate(public, &m) {
             Ok((c, sent)) => self
                 .decapsulate(private, &c)
                 .is_ok_and(|got| bool::from(got.ct_eq(&sent))),
             Err(_) => false,
-        }
+        })
     }
 }
 
@@ -215,7 +215,7 @@ impl MechanismImpl for Kem {
         no_param(m)?;
         let (set, ek) = seeded::public_key::<Set>(public_key)?;
         let mut msg = Zeroizing::new([0u8; 32]);
-        rng::fill(&mut *msg);
+        rng::fill(&mut *msg)?;
         let (ciphertext, secret) = set.encapsulate(ek, &msg)?;
         Ok(Encapsulated { ciphertext, secret })
     }

@@ -47,8 +47,9 @@ pub(in crate::mech) trait Scheme: Copy + Send + Sync + 'static {
     /// the standard's input checks on it; `None` if it fails them.
     fn public_of_private(self, private: &[u8]) -> Option<Vec<u8>>;
     /// Pairwise-consistency test: does the private key undo (ML-KEM) or make
-    /// (ML-DSA) what the public key checks?
-    fn pairwise_ok(self, public: &[u8], private: &[u8]) -> bool;
+    /// (ML-DSA) what the public key checks? An error only if the test's
+    /// randomness cannot be drawn.
+    fn pairwise_ok(self, public: &[u8], private: &[u8]) -> Result<bool>;
 }
 
 /// The parameter set of a CKP_ value, or CKR_PARAMETER_SET_NOT_SUPPORTED.
@@ -180,9 +181,9 @@ pub(in crate::mech) fn generate_pair<S: Scheme>(
     let param = pair_parameter_set(m, public, private, S::KEY_TYPE)?;
     let set: S = by_param(param)?;
     let mut seed = Zeroizing::new(vec![0u8; S::SEED_LEN]);
-    rng::fill(&mut seed);
+    rng::fill(&mut seed)?;
     let (pk, sk) = set.keygen(&seed);
-    let ok = set.pairwise_ok(&pk, &sk);
+    let ok = set.pairwise_ok(&pk, &sk)?;
     let mut pair = new_pair(S::KEY_TYPE, param, (S::NAME, &set.oid()), pk, sk, ok)?;
     pair.private.set(CKA_SEED, std::mem::take(&mut *seed));
     Ok(pair)
@@ -289,8 +290,10 @@ impl<S: Scheme> KeyFamily for Family<S> {
             (None, Some(v)) => {
                 let pk = set
                     .public_of_private(v)
-                    .filter(|pk| set.pairwise_ok(pk, v))
                     .ok_or(Ckr::ATTRIBUTE_VALUE_INVALID)?;
+                if !set.pairwise_ok(&pk, v)? {
+                    return Err(Ckr::ATTRIBUTE_VALUE_INVALID);
+                }
                 (pk, None)
             }
         };

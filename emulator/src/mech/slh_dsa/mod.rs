@@ -157,7 +157,7 @@ impl MechanismImpl for KeyPairGen {
         no_param(m)?;
         let set = template_set(public, private)?;
         let mut seeds = Value::new(vec![0u8; 3 * set.n]);
-        rng::fill(&mut seeds);
+        rng::fill(&mut seeds)?;
         let sk = set.keypair(&seeds)?;
         pairwise_consistent(set, &sk)?;
         let pk = &sk[2 * set.n..];

@@ -219,11 +219,14 @@ impl Signer for SlhSigner {
 
     fn finish(&mut self) -> Result<Vec<u8>> {
         let tail = self.input.finish()?;
-        let addrnd = self.hedged.then(|| {
-            let mut r = Value::new(vec![0u8; self.set.n]);
-            rng::fill(&mut r);
-            r
-        });
+        let addrnd = match self.hedged {
+            true => {
+                let mut r = Value::new(vec![0u8; self.set.n]);
+                rng::fill(&mut r)?;
+                Some(r)
+            }
+            false => None,
+        };
         with_m_prime(&self.context, &tail, |m| {
             self.set
                 .sign(&self.sk, m, addrnd.as_deref().map(Vec::as_slice))
