@@ -5,7 +5,7 @@
 
 use crate::message::MessageOp;
 use crate::output::Output;
-use qrc_emulator::mech::{Cipher, Digest, Signer, Verifier};
+use qrc_emulator::mech::{health, Cipher, Digest, Signer, Verifier};
 use qrc_emulator::token::Usage;
 use qrc_emulator::{Ckr, Result, Value};
 use zeroize::Zeroizing;
@@ -175,7 +175,8 @@ fn ready<T>(slot: &mut Option<Active<T>>) -> Result<&mut Active<T>> {
         None => return Err(Ckr::OPERATION_NOT_INITIALIZED),
         Some(a) if a.needs_context_login => Err(Ckr::USER_NOT_LOGGED_IN),
         Some(a) if a.pending.is_some() => Err(Ckr::ARGUMENTS_BAD),
-        Some(_) => Ok(()),
+        // A self-test failure stops operations already running too.
+        Some(_) => health::check(),
     };
     if let Err(e) = ok {
         *slot = None;
@@ -208,6 +209,8 @@ pub fn produce<T>(
     out: &mut Output,
     compute: impl FnOnce(&mut T, &[u8]) -> Result<Value>,
 ) -> Result<()> {
+    // The error state withholds even output computed before it began.
+    health::check().inspect_err(|_| *slot = None)?;
     let repeated = match slot.as_mut() {
         Some(active) => match active.pending.take() {
             Some(p) if p.step == step && p.input.as_slice() == input => Some(p.output),

@@ -462,12 +462,17 @@ impl Registry {
     }
 
     /// The key family of `key_type`, if its keys need checking on import.
-    pub fn family(&self, key_type: CK_KEY_TYPE) -> Option<&dyn KeyFamily> {
-        self.families.get(&key_type).map(|f| f.as_ref())
+    /// Its checks derive keys from seeds and run pairwise tests, so the
+    /// error state refuses them (CKR_GENERAL_ERROR).
+    pub fn family(&self, key_type: CK_KEY_TYPE) -> Result<Option<&dyn KeyFamily>> {
+        health::check()?;
+        Ok(self.families.get(&key_type).map(|f| f.as_ref()))
     }
 
     /// The implementation of `ty`, or CKR_MECHANISM_INVALID. Every crypto
-    /// call comes through here, so this is where the error state bites.
+    /// call starts here, so this is where the error state bites first
+    /// (running operations are stopped by the provider, random numbers by
+    /// [`rng`]).
     pub fn get(&self, ty: CK_MECHANISM_TYPE) -> Result<&dyn MechanismImpl> {
         health::check()?;
         self.mechs

@@ -36,7 +36,7 @@ impl MechanismImpl for PubKeyFromPrivKey {
             .ulong(CKA_KEY_TYPE)?
             .ok_or(Ckr::KEY_TYPE_INCONSISTENT)?;
         let family = registry()
-            .family(key_type)
+            .family(key_type)?
             .ok_or(Ckr::KEY_TYPE_INCONSISTENT)?;
         let mut public = family.public_from_private(base)?;
         public.set_ulong(CKA_CLASS, CKO_PUBLIC_KEY);

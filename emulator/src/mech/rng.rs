@@ -116,15 +116,17 @@ fn with_drbg<R>(f: impl FnOnce(&mut Drbg) -> Result<R>) -> Result<R> {
     }
 }
 
-/// Fill `buf` with random bytes; CKR_DEVICE_ERROR if the OS entropy
-/// source fails.
+/// Fill `buf` with random bytes; CKR_GENERAL_ERROR in the error state,
+/// CKR_DEVICE_ERROR if the OS entropy source fails.
 pub fn fill(buf: &mut [u8]) -> Result<()> {
+    super::health::check()?;
     with_drbg(|d| d.fill(buf))
 }
 
 /// Mix the caller's bytes (C_SeedRandom) into this thread's generator. They
 /// are hashed together with the current state, never used instead of it.
 pub fn seed(extra: &[u8]) -> Result<()> {
+    super::health::check()?;
     with_drbg(|d| {
         d.mix(b"qrcpkcs11 rng seed", &[extra]);
         Ok(())

@@ -164,7 +164,7 @@ fn complete_imported_key(obj: &mut Attributes) -> Result<()> {
     let (Some(class), Some(key_type)) = (obj.ulong(CKA_CLASS)?, obj.ulong(CKA_KEY_TYPE)?) else {
         return Ok(());
     };
-    let Some(family) = registry().family(key_type) else {
+    let Some(family) = registry().family(key_type)? else {
         return Ok(());
     };
     match class {

@@ -230,7 +230,7 @@ impl SoftToken {
             }
             Some(CKO_PRIVATE_KEY) => {
                 let key_type = key.ulong(CKA_KEY_TYPE)?.ok_or(Ckr::KEY_NOT_WRAPPABLE)?;
-                let family = registry().family(key_type).ok_or(Ckr::KEY_NOT_WRAPPABLE)?;
+                let family = registry().family(key_type)?.ok_or(Ckr::KEY_NOT_WRAPPABLE)?;
                 family.export_private(&key)?
             }
             _ => return Err(Ckr::KEY_NOT_WRAPPABLE),
@@ -266,7 +266,7 @@ impl SoftToken {
         let template = &object::with_key_template(&unwrapping_key, CKA_UNWRAP_TEMPLATE, template)?;
         let private_family = match (template.ulong(CKA_CLASS)?, template.ulong(CKA_KEY_TYPE)?) {
             (Some(CKO_PRIVATE_KEY), Some(kt)) => {
-                Some(registry().family(kt).ok_or(Ckr::TEMPLATE_INCONSISTENT)?)
+                Some(registry().family(kt)?.ok_or(Ckr::TEMPLATE_INCONSISTENT)?)
             }
             _ => None,
         };

@@ -14,6 +14,8 @@ fn with_message<R>(
     dir: Direction,
     f: impl FnOnce(&mut MessageOp) -> Result<R>,
 ) -> Result<R> {
+    // A message-based process running when a self-test failed stops too.
+    qrc_emulator::mech::health::check()?;
     with_ops(h, |ops| {
         f(ops
             .message(dir)

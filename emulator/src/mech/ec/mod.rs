@@ -48,7 +48,7 @@ fn kat_key(
     key.set(CKA_EC_PARAMS, curve.params_der()?);
     key.set(attr, super::ml_kem::unhex(hex_value)?);
     let family = registry()
-        .family(curve.key_type())
+        .family(curve.key_type())?
         .ok_or(Ckr::GENERAL_ERROR)?;
     if class == CKO_PRIVATE_KEY {
         family.complete_private(&mut key)?;

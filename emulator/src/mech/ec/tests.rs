@@ -98,7 +98,7 @@ fn key_generation_on_every_curve() {
                 &raw
             ));
             // The family recomputes the same public key from the private one.
-            let family = registry().family(curve.key_type()).unwrap();
+            let family = registry().family(curve.key_type()).unwrap().unwrap();
             let derived = family.public_from_private(&sk).unwrap();
             assert_eq!(derived.get(CKA_EC_POINT), Some(point));
             assert_eq!(derived.get(CKA_EC_PARAMS), Some(&params[..]));
@@ -326,6 +326,7 @@ fn eddsa_rfc8032_vectors() {
         let pk = kat_key(CKO_PUBLIC_KEY, Curve::Ed25519, CKA_EC_POINT, public).unwrap();
         let derived = registry()
             .family(CKK_EC_EDWARDS)
+            .unwrap()
             .unwrap()
             .public_from_private(&sk)
             .unwrap();
@@ -559,7 +560,7 @@ fn ecdh_agrees_and_applies_kdfs() {
 
 #[test]
 fn families_complete_imported_keys() {
-    let family = registry().family(CKK_EC).unwrap();
+    let family = registry().family(CKK_EC).unwrap().unwrap();
     // 1·G with its scalar sent without leading zeros.
     let mut sk = Attributes::new();
     sk.set_ulong(CKA_CLASS, CKO_PRIVATE_KEY);
@@ -625,7 +626,7 @@ fn families_complete_imported_keys() {
     }
     // Ed25519 and X25519 public keys: 32 bytes, raw or wrapped.
     for curve in [Curve::Ed25519, Curve::X25519] {
-        let f = registry().family(curve.key_type()).unwrap();
+        let f = registry().family(curve.key_type()).unwrap().unwrap();
         let mut k = Attributes::new();
         k.set_ulong(CKA_KEY_TYPE, curve.key_type());
         k.set(CKA_EC_PARAMS, printable(curve_name(curve)));
@@ -644,7 +645,7 @@ fn families_complete_imported_keys() {
 fn pkcs8_round_trips() {
     for curve in Curve::ALL {
         let (pk, sk) = generate(curve, &curve.params_der().unwrap()).unwrap();
-        let family = registry().family(curve.key_type()).unwrap();
+        let family = registry().family(curve.key_type()).unwrap().unwrap();
         let der = family.export_private(&sk).unwrap();
         let mut back = family.import_private(&der).unwrap();
         assert_eq!(back.get(CKA_VALUE), sk.get(CKA_VALUE));
@@ -685,6 +686,7 @@ fn pkcs8_round_trips() {
             } else {
                 CKK_EC
             })
+            .unwrap()
             .unwrap();
         assert_eq!(
             other.import_private(&der).err(),
@@ -702,6 +704,7 @@ fn pkcs8_round_trips() {
     .unwrap();
     let key = registry()
         .family(CKK_EC_EDWARDS)
+        .unwrap()
         .unwrap()
         .import_private(&example)
         .unwrap();

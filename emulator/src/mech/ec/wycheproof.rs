@@ -73,6 +73,7 @@ fn key(
     k.set(attr, value.to_vec());
     let family = registry()
         .family(curve.key_type())
+        .unwrap()
         .ok_or(Ckr::GENERAL_ERROR)?;
     if class == CKO_PRIVATE_KEY {
         family.complete_private(&mut k)?;

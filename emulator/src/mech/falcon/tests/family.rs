@@ -12,7 +12,7 @@ use cryptoki_sys::*;
 
 #[test]
 fn imported_keys_are_checked_and_completed() {
-    let family = registry().family(CKK_FALCON).unwrap();
+    let family = registry().family(CKK_FALCON).unwrap().unwrap();
     let set = &SETS[0];
     let pair = generate(&template(CKA_PARAMETER_SET, set.ckp), &Attributes::new()).unwrap();
     let (pk, sk) = (
@@ -116,7 +116,7 @@ fn create_object_runs_the_family() {
 
 #[test]
 fn pkcs8_is_the_oqs_provider_form() {
-    let family = registry().family(CKK_FALCON).unwrap();
+    let family = registry().family(CKK_FALCON).unwrap().unwrap();
     for set in &SETS {
         let pair = generate(&template(CKA_PARAMETER_SET, set.ckp), &Attributes::new()).unwrap();
         let (pk, sk) = (

@@ -25,7 +25,7 @@ fn mechanisms_are_registered() {
         ("CKM_FALCON", CKF_SIGN | CKF_VERIFY)
     );
     assert_eq!((info.ulMinKeySize, info.ulMaxKeySize), (897, 1793));
-    assert!(registry().family(CKK_FALCON).is_some());
+    assert!(registry().family(CKK_FALCON).unwrap().is_some());
     let sizes: Vec<_> = SETS
         .iter()
         .map(|s| (s.pk_len, s.sk_len, s.max_sig_len))

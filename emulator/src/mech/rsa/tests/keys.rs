@@ -179,7 +179,7 @@ fn public_import_checks_and_completes() {
 #[test]
 fn public_half_of_a_private_key() {
     let (public, private) = pair();
-    let family = registry().family(CKK_RSA).unwrap();
+    let family = registry().family(CKK_RSA).unwrap().unwrap();
     let derived = family.public_from_private(private).unwrap();
     for ty in [
         CKA_MODULUS,
@@ -194,7 +194,7 @@ fn public_half_of_a_private_key() {
 #[test]
 fn pkcs8_round_trips_and_interoperates() {
     let (public, private) = pair();
-    let family = registry().family(CKK_RSA).unwrap();
+    let family = registry().family(CKK_RSA).unwrap().unwrap();
     let der = pkcs8(private);
     let back = family.import_private(&der).unwrap();
     for ty in PRIVATE_NUMBERS {
@@ -312,7 +312,7 @@ fn registry_lists_every_rsa_mechanism() {
         assert_eq!(info.flags, flags, "0x{ty:x}");
         assert_eq!((info.ulMinKeySize, info.ulMaxKeySize), (2048, 8192));
     }
-    let family = registry().family(CKK_RSA).unwrap();
+    let family = registry().family(CKK_RSA).unwrap().unwrap();
     assert_eq!(family.key_type(), CKK_RSA);
 }
 
@@ -330,7 +330,7 @@ const RSA_8192_PKCS8: &[u8] = include_bytes!("rsa8192.pk8");
 
 #[test]
 fn keys_up_to_8192_bits_sign_and_verify_and_larger_are_refused() {
-    let family = registry().family(CKK_RSA).unwrap();
+    let family = registry().family(CKK_RSA).unwrap().unwrap();
     let supplied = family.import_private(RSA_8192_PKCS8).unwrap();
     let mut template = Attributes::new();
     template.set_ulong(CKA_CLASS, CKO_PRIVATE_KEY);

@@ -124,6 +124,7 @@ pub(super) fn pkcs8(private: &Attributes) -> Value {
     registry()
         .family(CKK_RSA)
         .unwrap()
+        .unwrap()
         .export_private(private)
         .unwrap()
 }

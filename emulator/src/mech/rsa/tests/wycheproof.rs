@@ -187,6 +187,7 @@ fn rsa_oaep_decryption() {
                 let public = registry()
                     .family(CKK_RSA)
                     .unwrap()
+                    .unwrap()
                     .public_from_private(&private)
                     .unwrap();
                 let mut template = Attributes::new();

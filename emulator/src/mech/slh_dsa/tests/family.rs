@@ -11,7 +11,7 @@ use cryptoki_sys::*;
 
 #[test]
 fn imported_keys_are_checked_and_completed() {
-    let family = registry().family(CKK_SLH_DSA).unwrap();
+    let family = registry().family(CKK_SLH_DSA).unwrap().unwrap();
     let set = fast();
     let (private, public) = pair(set);
     let (sk, pk) = (
@@ -118,7 +118,7 @@ fn create_object_runs_the_family() {
 /// parameters, privateKey = the raw sk.
 #[test]
 fn pkcs8_round_trip() {
-    let family = registry().family(CKK_SLH_DSA).unwrap();
+    let family = registry().family(CKK_SLH_DSA).unwrap().unwrap();
     let set = fast();
     let (private, _) = pair(set);
     let sk = private.get(CKA_VALUE).unwrap();

@@ -61,7 +61,7 @@ fn mechanisms_are_registered() {
         r.get(CKM_HASH_SLH_DSA_SHAKE256).unwrap().name(),
         "CKM_HASH_SLH_DSA_SHAKE256"
     );
-    assert!(r.family(CKK_SLH_DSA).is_some());
+    assert!(r.family(CKK_SLH_DSA).unwrap().is_some());
 }
 
 #[test]
