@@ -215,7 +215,7 @@ impl MechanismImpl for CompositeKem {
 /// own; key generation runs the pairwise test on every pair.
 pub(crate) fn known_answer() -> Result<bool> {
     let set = by_param::<KemSet>(CKP_QRC_COMP_KEM_MLKEM768_X25519)?;
-    let hex = crate::mech::ml_kem::unhex;
+    let hex = crate::mech::self_test::unhex;
     let ss = set.combine(
         &hex("461b74b074818906edcd2fd976008caca5247f496670ae86e34abe35e62a7ae1")?,
         &hex("4c62bd6d6f76294f3c14d7e79dbf56e4bf82cb1fb803accfaf2a59c1663a8843")?,

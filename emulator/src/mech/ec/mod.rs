@@ -46,7 +46,7 @@ fn kat_key(
     key.set_ulong(CKA_CLASS, class);
     key.set_ulong(CKA_KEY_TYPE, curve.key_type());
     key.set(CKA_EC_PARAMS, curve.params_der()?);
-    key.set(attr, super::ml_kem::unhex(hex_value)?);
+    key.set(attr, super::self_test::unhex(hex_value)?);
     let family = registry()
         .family(curve.key_type())?
         .ok_or(Ckr::GENERAL_ERROR)?;
@@ -112,7 +112,7 @@ fn verifies(ty: CK_MECHANISM_TYPE, key: &Attributes, data: &[u8], sig: &[u8]) ->
 /// the rejection of a changed signature), ECDH on P-256 and X25519, and a
 /// deterministic Ed25519 signature, all through the registry.
 pub(crate) fn known_answer() -> Result<bool> {
-    let unhex = super::ml_kem::unhex;
+    let unhex = super::self_test::unhex;
     let [point, msg, sig] = KAT_ECDSA;
     let public = kat_key(CKO_PUBLIC_KEY, Curve::P256, CKA_EC_POINT, point)?;
     let (msg, mut sig) = (unhex(msg)?, unhex(sig)?);

@@ -13,6 +13,7 @@ mod scheme;
 mod tests;
 
 use super::secret::{append, no_param};
+use super::self_test::unhex;
 use super::{health, info, KeyPair, Mechanism, MechanismImpl, Registry, Signer, Verifier};
 use crate::attr::{Attributes, Value};
 use crate::error::{Ckr, Result};
@@ -200,20 +201,10 @@ mod kat {
         "d2a6878804e836c2274f3fe837f077b4de4600a61a70b58d5d9542889326600c";
 }
 
-fn unhex<const N: usize>(s: &str) -> Result<[u8; N]> {
-    let bytes = unhex_vec(s)?;
+/// A hex constant of a known-answer test that is an array of `N` bytes.
+fn unhex_array<const N: usize>(s: &str) -> Result<[u8; N]> {
+    let bytes = unhex(s)?;
     bytes.try_into().map_err(|_| Ckr::GENERAL_ERROR)
-}
-
-fn unhex_vec(s: &str) -> Result<Vec<u8>> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| {
-            s.get(i..i + 2)
-                .and_then(|d| u8::from_str_radix(d, 16).ok())
-                .ok_or(Ckr::GENERAL_ERROR)
-        })
-        .collect()
 }
 
 /// Known-answer test run at C_Initialize: KAT key generation and signature
@@ -221,17 +212,17 @@ fn unhex_vec(s: &str) -> Result<Vec<u8>> {
 /// signature verified through the registry.
 pub(crate) fn known_answer() -> Result<bool> {
     let set = &SETS[0];
-    let (pk, sk) = set.keypair(&unhex(kat::KEYGEN_SEED)?)?;
-    let message = unhex_vec(kat::MESSAGE)?;
-    let mut signing = Signing::start(unhex(kat::NONCE)?);
+    let (pk, sk) = set.keypair(&unhex_array(kat::KEYGEN_SEED)?)?;
+    let message = unhex(kat::MESSAGE)?;
+    let mut signing = Signing::start(unhex_array(kat::NONCE)?);
     signing.update(&message);
-    let signature = signing.finish(set, &sk, &pk, &unhex(kat::SIGN_SEED)?)?;
+    let signature = signing.finish(set, &sk, &pk, &unhex_array(kat::SIGN_SEED)?)?;
     let digest = Sha256::new()
         .chain_update(&pk)
         .chain_update(&sk)
         .chain_update(&signature)
         .finalize();
-    if digest.as_slice() != unhex_vec(kat::OUTPUT_SHA256)?.as_slice() {
+    if digest.as_slice() != unhex(kat::OUTPUT_SHA256)?.as_slice() {
         return Ok(false);
     }
     let mut public = Attributes::new();

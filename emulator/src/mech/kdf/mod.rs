@@ -62,7 +62,7 @@ const KAT_OKM: &str =
 
 /// Known-answer test run at C_Initialize.
 pub(crate) fn known_answer() -> Result<bool> {
-    let unhex = super::ml_kem::unhex;
+    let unhex = super::self_test::unhex;
     let mut ikm = Attributes::new();
     ikm.set_ulong(CKA_CLASS, CKO_SECRET_KEY);
     ikm.set_ulong(CKA_KEY_TYPE, CKK_GENERIC_SECRET);

@@ -207,7 +207,7 @@ fn kat_pair(seed: &str) -> Result<(Attributes, Attributes)> {
     private.set_ulong(CKA_CLASS, CKO_PRIVATE_KEY);
     private.set_ulong(CKA_KEY_TYPE, CKK_ML_DSA);
     private.set_ulong(CKA_PARAMETER_SET, CKP_ML_DSA_65);
-    private.set(CKA_SEED, super::ml_kem::unhex(seed)?);
+    private.set(CKA_SEED, super::self_test::unhex(seed)?);
     super::KeyFamily::complete_private(&family, &mut private)?;
     let mut public = super::KeyFamily::public_from_private(&family, &private)?;
     public.set_ulong(CKA_CLASS, CKO_PUBLIC_KEY);
@@ -219,7 +219,7 @@ fn kat_pair(seed: &str) -> Result<(Attributes, Attributes)> {
 /// deterministic HashML-DSA signature made and verified through the registry.
 pub(crate) fn known_answer() -> Result<bool> {
     use sha3::{Digest, Sha3_256};
-    let unhex = super::ml_kem::unhex;
+    let unhex = super::self_test::unhex;
     let (public, private) = kat_pair(KAT_KEYGEN_SEED)?;
     let value = |k: &Attributes| {
         k.get(CKA_VALUE)

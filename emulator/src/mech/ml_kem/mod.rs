@@ -7,6 +7,7 @@ pub(in crate::mech) mod seeded;
 mod tests;
 
 use super::secret::no_param;
+use super::self_test::unhex;
 use super::{rng, Encapsulated, Mechanism, MechanismImpl, Registry};
 use crate::attr::{Attributes, Value};
 use crate::error::{Ckr, Result};
@@ -298,16 +299,4 @@ pub(crate) fn known_answer() -> Result<bool> {
             .get(CKM_ML_KEM)?
             .decapsulate(&m, &key, &unhex(KAT_CIPHERTEXT)?)?;
     Ok(keys_ok && secret.as_slice() == unhex(KAT_SECRET)?.as_slice())
-}
-
-/// A hex constant of a known-answer test; a malformed one fails the test.
-pub(super) fn unhex(s: &str) -> Result<Vec<u8>> {
-    let digit = |c: u8| (c as char).to_digit(16).ok_or(Ckr::GENERAL_ERROR);
-    let s = s.as_bytes();
-    if !s.len().is_multiple_of(2) {
-        return Err(Ckr::GENERAL_ERROR);
-    }
-    s.chunks(2)
-        .map(|pair| Ok((digit(pair[0])? * 16 + digit(pair[1])?) as u8))
-        .collect()
 }

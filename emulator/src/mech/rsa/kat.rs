@@ -7,6 +7,7 @@
 use super::key::PRIVATE_NUMBERS;
 use crate::attr::Attributes;
 use crate::error::{Ckr, Result};
+use crate::mech::self_test::unhex;
 use crate::mech::{registry, MechParam, Mechanism};
 use cryptoki_sys::*;
 
@@ -87,17 +88,6 @@ const SIGNATURE: &str =
     1f4120aece45f26c07e7bb345fdfeb05e14bcaacc614672a465fc523624cb19f66f9c6c3f642b832\
     ca44cb25176d679f0e05606c3fed022cac24c2bf960a406d48818e3eb7ed53b0446032469047dfed\
     95fc18088c92d91d93722c47f88163a8";
-
-fn unhex(s: &str) -> Result<Vec<u8>> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| {
-            s.get(i..i + 2)
-                .and_then(|digits| u8::from_str_radix(digits, 16).ok())
-                .ok_or(Ckr::GENERAL_ERROR)
-        })
-        .collect()
-}
 
 fn key(class: CK_OBJECT_CLASS, numbers: &[(CK_ATTRIBUTE_TYPE, &str)]) -> Result<Attributes> {
     let mut key = Attributes::new();

@@ -14,6 +14,7 @@ mod tests;
 
 use super::prehash::PreHash;
 use super::secret::no_param;
+use super::self_test::unhex;
 use super::{health, info, rng, KeyPair, MechParam, Mechanism, MechanismImpl, Registry};
 use crate::attr::{Attributes, Value};
 use crate::error::{Ckr, Result};
@@ -186,17 +187,6 @@ mod kat {
     /// SHA-256 of the 17 088-byte expected signature.
     pub(super) const SIGNATURE_SHA256: &str =
         "d3537e05ae63876bf78015ff86cc9e284f91cabfac191298fbaa375596351d55";
-}
-
-fn unhex(s: &str) -> Result<Vec<u8>> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| {
-            s.get(i..i + 2)
-                .and_then(|d| u8::from_str_radix(d, 16).ok())
-                .ok_or(Ckr::GENERAL_ERROR)
-        })
-        .collect()
 }
 
 /// Known-answer test run at C_Initialize.
