@@ -10,14 +10,14 @@
 mod message;
 
 use super::aes::aes_key;
+use super::aws_lc::clear_errors;
 use super::secret::{self, append, one_shot};
 use super::{info, Cipher, MechParam, Mechanism, MechanismImpl, MessageCipher, Registry};
 use crate::attr::{Attributes, Value};
 use crate::error::{Ckr, Result};
 use aws_lc_sys::{
-    ERR_clear_error, EVP_AEAD_CTX_free, EVP_AEAD_CTX_new, EVP_AEAD_CTX_open_gather,
-    EVP_AEAD_CTX_seal_scatter, EVP_aead_aes_128_gcm, EVP_aead_aes_192_gcm, EVP_aead_aes_256_gcm,
-    EVP_AEAD_CTX,
+    EVP_AEAD_CTX_free, EVP_AEAD_CTX_new, EVP_AEAD_CTX_open_gather, EVP_AEAD_CTX_seal_scatter,
+    EVP_aead_aes_128_gcm, EVP_aead_aes_192_gcm, EVP_aead_aes_256_gcm, EVP_AEAD_CTX,
 };
 use cryptoki_sys::*;
 use message::GcmMessages;
@@ -54,13 +54,6 @@ impl Params {
             tag_len: (tag_bits / 8) as usize,
         })
     }
-}
-
-/// After a failed aws-lc call: empty this thread's error queue, so nothing
-/// stale is left for the next caller.
-fn clear_errors() {
-    // SAFETY: no arguments; touches only this thread's error queue.
-    unsafe { ERR_clear_error() };
 }
 
 /// An aws-lc AEAD context: one AES key, one tag length. aws-lc frees it with

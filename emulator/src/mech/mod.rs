@@ -13,6 +13,7 @@ mod aes;
 mod aes_ctr;
 mod aes_gcm;
 mod asn1;
+mod aws_lc;
 mod cmac;
 mod composite;
 mod digest;

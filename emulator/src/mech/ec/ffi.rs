@@ -6,28 +6,15 @@
 //! aws-lc-rs itself links, so this is the same constant-time code.
 
 use crate::error::{Ckr, Result};
+use crate::mech::aws_lc::{clear_errors, failed, Bn};
 use aws_lc_sys::{
-    BN_bin2bn, BN_bn2bin_padded, BN_clear_free, BN_free, ECDSA_SIG_free, ECDSA_SIG_get0,
-    ECDSA_SIG_new, ECDSA_SIG_set0, ECDSA_do_sign, ECDSA_do_verify, EC_KEY_free,
-    EC_KEY_new_by_curve_name, EC_KEY_set_private_key, EC_KEY_set_public_key_affine_coordinates,
-    ED25519_keypair_from_seed, ED25519ctx_sign, ED25519ctx_verify, ED25519ph_sign_digest,
-    ED25519ph_verify_digest, ERR_clear_error, BIGNUM, ECDSA_SIG, EC_KEY,
+    BN_bn2bin_padded, ECDSA_SIG_free, ECDSA_SIG_get0, ECDSA_SIG_new, ECDSA_SIG_set0, ECDSA_do_sign,
+    ECDSA_do_verify, EC_KEY_free, EC_KEY_new_by_curve_name, EC_KEY_set_private_key,
+    EC_KEY_set_public_key_affine_coordinates, ED25519_keypair_from_seed, ED25519ctx_sign,
+    ED25519ctx_verify, ED25519ph_sign_digest, ED25519ph_verify_digest, ECDSA_SIG, EC_KEY,
 };
-use std::ptr::{null, null_mut};
+use std::ptr::null;
 use zeroize::Zeroizing;
-
-/// After a failed aws-lc call: clear this thread's error queue, so that
-/// nothing stale is left for the next caller.
-fn clear_errors() {
-    // SAFETY: no arguments; touches only this thread's error queue.
-    unsafe { ERR_clear_error() };
-}
-
-/// A failed aws-lc call, reported as `e`.
-fn failed(e: Ckr) -> Ckr {
-    clear_errors();
-    e
-}
 
 /// An owned EC_KEY of one named curve.
 struct EcKey(*mut EC_KEY);
@@ -50,44 +37,6 @@ impl Drop for EcKey {
     }
 }
 
-/// An owned BIGNUM; `secret` ones are wiped when freed.
-struct Bn {
-    bn: *mut BIGNUM,
-    secret: bool,
-}
-
-impl Bn {
-    fn new(bytes: &[u8], secret: bool) -> Result<Bn> {
-        // SAFETY: reads `bytes.len()` bytes from a live slice; returns a new
-        // BIGNUM or NULL.
-        let bn = unsafe { BN_bin2bn(bytes.as_ptr(), bytes.len(), null_mut()) };
-        if bn.is_null() {
-            return Err(failed(Ckr::HOST_MEMORY));
-        }
-        Ok(Bn { bn, secret })
-    }
-
-    /// Give up ownership (to a call that takes it).
-    fn into_raw(self) -> *mut BIGNUM {
-        let bn = self.bn;
-        std::mem::forget(self);
-        bn
-    }
-}
-
-impl Drop for Bn {
-    fn drop(&mut self) {
-        // SAFETY: the BIGNUM is owned and freed once.
-        unsafe {
-            if self.secret {
-                BN_clear_free(self.bn)
-            } else {
-                BN_free(self.bn)
-            }
-        }
-    }
-}
-
 /// An owned ECDSA_SIG.
 struct Sig(*mut ECDSA_SIG);
 
@@ -103,10 +52,10 @@ impl Drop for Sig {
 /// scalar `d` of curve `nid`.
 pub(super) fn ecdsa_sign(nid: i32, d: &[u8], digest: &[u8], n: usize) -> Result<Vec<u8>> {
     let key = EcKey::new(nid)?;
-    let scalar = Bn::new(d, true)?;
+    let scalar = Bn::from_bytes(d, true).ok_or(Ckr::HOST_MEMORY)?;
     // SAFETY: both pointers are live; the key copies the scalar. Zero and
     // values not below the order are refused.
-    if unsafe { EC_KEY_set_private_key(key.0, scalar.bn) } != 1 {
+    if unsafe { EC_KEY_set_private_key(key.0, scalar.as_ptr()) } != 1 {
         return Err(failed(Ckr::KEY_SIZE_RANGE));
     }
     // SAFETY: reads `digest.len()` bytes of a live slice; the key is live.
@@ -146,10 +95,11 @@ pub(super) fn ecdsa_verify(
         return Err(Ckr::GENERAL_ERROR);
     }
     let key = EcKey::new(nid)?;
-    let (x, y) = (Bn::new(&q[1..=n], false)?, Bn::new(&q[1 + n..], false)?);
+    let coordinate = |bytes| Bn::from_bytes(bytes, false).ok_or(Ckr::HOST_MEMORY);
+    let (x, y) = (coordinate(&q[1..=n])?, coordinate(&q[1 + n..])?);
     // SAFETY: all three pointers are live; the key copies the coordinates
     // and checks the point is on the curve.
-    if unsafe { EC_KEY_set_public_key_affine_coordinates(key.0, x.bn, y.bn) } != 1 {
+    if unsafe { EC_KEY_set_public_key_affine_coordinates(key.0, x.as_ptr(), y.as_ptr()) } != 1 {
         return Err(failed(Ckr::GENERAL_ERROR));
     }
     // SAFETY: no arguments; returns a new signature or NULL.
@@ -158,13 +108,10 @@ pub(super) fn ecdsa_verify(
         return Err(failed(Ckr::HOST_MEMORY));
     }
     let sig = Sig(sig);
-    let (r, s) = (
-        Bn::new(&signature[..n], false)?,
-        Bn::new(&signature[n..], false)?,
-    );
+    let (r, s) = (coordinate(&signature[..n])?, coordinate(&signature[n..])?);
     // SAFETY: on success ECDSA_SIG_set0 takes ownership of r and s, so they
     // are released from their guards only then.
-    if unsafe { ECDSA_SIG_set0(sig.0, r.bn, s.bn) } != 1 {
+    if unsafe { ECDSA_SIG_set0(sig.0, r.as_ptr(), s.as_ptr()) } != 1 {
         return Err(failed(Ckr::GENERAL_ERROR));
     }
     let _ = (r.into_raw(), s.into_raw());

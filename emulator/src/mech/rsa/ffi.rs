@@ -12,22 +12,11 @@
 //! thread-local error queue is cleared. Callers choose the CKR.
 
 use crate::attr::Value;
+use crate::mech::aws_lc::{clear_errors, failed, Bn};
 use aws_lc_sys as sys;
 use std::os::raw::c_int;
 use std::ptr::{self, NonNull};
 use zeroize::Zeroizing;
-
-/// Forget why aws-lc refused (nothing in it is for the caller).
-fn clear_errors() {
-    // SAFETY: ERR_clear_error only empties this thread's error queue.
-    unsafe { sys::ERR_clear_error() }
-}
-
-/// aws-lc refused.
-fn failed<T>() -> Option<T> {
-    clear_errors();
-    None
-}
 
 /// The hash functions RSA mechanisms use, for PSS, MGF1 and OAEP.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,38 +59,6 @@ impl Padding {
     }
 }
 
-/// An owned BIGNUM, wiped when freed.
-struct Bn(NonNull<sys::BIGNUM>);
-
-impl Bn {
-    /// A big-endian unsigned integer; empty input is refused.
-    fn from_bytes(bytes: &[u8]) -> Option<Bn> {
-        if bytes.is_empty() {
-            return None;
-        }
-        // SAFETY: reads `bytes.len()` bytes of a live slice; a NULL `ret`
-        // asks aws-lc for a new BIGNUM, which `Bn` then owns.
-        let bn = unsafe { sys::BN_bin2bn(bytes.as_ptr(), bytes.len(), ptr::null_mut()) };
-        NonNull::new(bn).map(Bn).or_else(failed)
-    }
-
-    fn from_u64(value: u64) -> Option<Bn> {
-        // SAFETY: BN_new has no preconditions; the result is checked.
-        let bn = Bn(NonNull::new(unsafe { sys::BN_new() }).or_else(failed)?);
-        // SAFETY: `bn` is a live BIGNUM owned here.
-        (unsafe { sys::BN_set_u64(bn.0.as_ptr(), value) } == 1)
-            .then_some(bn)
-            .or_else(failed)
-    }
-}
-
-impl Drop for Bn {
-    fn drop(&mut self) {
-        // SAFETY: `Bn` owns the BIGNUM and drops it once.
-        unsafe { sys::BN_clear_free(self.0.as_ptr()) }
-    }
-}
-
 /// The big-endian bytes of a BIGNUM aws-lc owns (NULL: `None`).
 fn bn_bytes(bn: *const sys::BIGNUM) -> Option<Value> {
     if bn.is_null() {
@@ -112,7 +69,7 @@ fn bn_bytes(bn: *const sys::BIGNUM) -> Option<Value> {
     let mut out = Zeroizing::new(vec![0u8; len]);
     // SAFETY: `out` has exactly `len` writable bytes, enough for `bn`.
     let ok = unsafe { sys::BN_bn2bin_padded(out.as_mut_ptr(), len, bn) };
-    (ok == 1).then_some(out).or_else(failed)
+    (ok == 1).then_some(out).or_else(|| failed(None))
 }
 
 /// An RSA key in aws-lc, public or private.
@@ -140,15 +97,15 @@ pub(super) type Numbers<T> = [T; 8];
 
 impl Rsa {
     fn own(rsa: *mut sys::RSA) -> Option<Rsa> {
-        NonNull::new(rsa).map(Rsa).or_else(failed)
+        NonNull::new(rsa).map(Rsa).or_else(|| failed(None))
     }
 
     /// A public key (n, e). aws-lc refuses an even or negative n, n over
     /// 16384 bits, an even e, e = 1 or e over 33 bits.
     pub(super) fn public(n: &[u8], e: &[u8]) -> Option<Rsa> {
-        let (n, e) = (Bn::from_bytes(n)?, Bn::from_bytes(e)?);
+        let (n, e) = (Bn::from_bytes(n, false)?, Bn::from_bytes(e, false)?);
         // SAFETY: both BIGNUMs are live; aws-lc copies them.
-        Rsa::own(unsafe { sys::RSA_new_public_key(n.0.as_ptr(), e.0.as_ptr()) })
+        Rsa::own(unsafe { sys::RSA_new_public_key(n.as_ptr(), e.as_ptr()) })
     }
 
     /// A private key from n, e, d, p, q, d mod (p−1), d mod (q−1),
@@ -157,7 +114,7 @@ impl Rsa {
     pub(super) fn private(numbers: &Numbers<&[u8]>) -> Option<Rsa> {
         let mut bns = Vec::with_capacity(numbers.len());
         for bytes in numbers {
-            bns.push(Bn::from_bytes(bytes)?);
+            bns.push(Bn::from_bytes(bytes, true)?);
         }
         let [n, e, d, p, q, dp, dq, qinv] = bns.as_slice() else {
             return None;
@@ -165,14 +122,14 @@ impl Rsa {
         // SAFETY: all eight BIGNUMs are live; aws-lc copies them.
         Rsa::own(unsafe {
             sys::RSA_new_private_key(
-                n.0.as_ptr(),
-                e.0.as_ptr(),
-                d.0.as_ptr(),
-                p.0.as_ptr(),
-                q.0.as_ptr(),
-                dp.0.as_ptr(),
-                dq.0.as_ptr(),
-                qinv.0.as_ptr(),
+                n.as_ptr(),
+                e.as_ptr(),
+                d.as_ptr(),
+                p.as_ptr(),
+                q.as_ptr(),
+                dp.as_ptr(),
+                dq.as_ptr(),
+                qinv.as_ptr(),
             )
         })
     }
@@ -185,10 +142,9 @@ impl Rsa {
         // SAFETY: RSA_new has no preconditions; the result is checked.
         let rsa = Rsa::own(unsafe { sys::RSA_new() })?;
         // SAFETY: `rsa` and `e` are live; a NULL callback is allowed.
-        let ok = unsafe {
-            sys::RSA_generate_key_ex(rsa.0.as_ptr(), bits, e.0.as_ptr(), ptr::null_mut())
-        };
-        (ok == 1).then_some(rsa).or_else(failed)
+        let ok =
+            unsafe { sys::RSA_generate_key_ex(rsa.0.as_ptr(), bits, e.as_ptr(), ptr::null_mut()) };
+        (ok == 1).then_some(rsa).or_else(|| failed(None))
     }
 
     /// The eight numbers of a private key, in [`Numbers`] order.
@@ -257,7 +213,7 @@ impl Rsa {
             )
         };
         if ok != 1 || out_len > k {
-            return failed();
+            return failed(None);
         }
         out.truncate(out_len);
         Some(out)
@@ -317,7 +273,7 @@ impl Rsa {
             )
         };
         if ok != 1 || out_len != k {
-            return failed();
+            return failed(None);
         }
         Some(out)
     }
@@ -385,7 +341,7 @@ impl Rsa {
                 && sys::EVP_PKEY_CTX_set_rsa_mgf1_md(c, mgf.evp()) == 1
         };
         if !ready || !ctx.set_label(label) {
-            return failed();
+            return failed(None);
         }
         let mut out = Zeroizing::new(vec![0u8; k]);
         let mut out_len = k;
@@ -411,7 +367,7 @@ impl Rsa {
             }
         };
         if ok != 1 || out_len > k {
-            return failed();
+            return failed(None);
         }
         out.truncate(out_len);
         Some(out)
@@ -424,7 +380,7 @@ struct PkeyCtx(NonNull<sys::EVP_PKEY_CTX>);
 impl PkeyCtx {
     fn new(rsa: &Rsa) -> Option<PkeyCtx> {
         // SAFETY: EVP_PKEY_new has no preconditions; the result is checked.
-        let pkey = NonNull::new(unsafe { sys::EVP_PKEY_new() }).or_else(failed)?;
+        let pkey = NonNull::new(unsafe { sys::EVP_PKEY_new() }).or_else(|| failed(None))?;
         // SAFETY: both objects are live; set1 takes its own reference to the
         // RSA key, and the context its own reference to the EVP_PKEY, so
         // this function's reference is released whatever happens.
@@ -437,7 +393,7 @@ impl PkeyCtx {
             sys::EVP_PKEY_free(pkey.as_ptr());
             ctx
         };
-        NonNull::new(ctx).map(PkeyCtx).or_else(failed)
+        NonNull::new(ctx).map(PkeyCtx).or_else(|| failed(None))
     }
 
     /// Give aws-lc a copy of the OAEP label (it frees the copy).
