@@ -28,11 +28,13 @@ mod mac;
 mod message;
 mod ml_dsa;
 mod ml_kem;
+mod param_set;
 mod prehash;
 mod pub_key;
 pub mod rng;
 mod rsa;
 mod secret;
+mod seeded;
 mod self_test;
 mod slh_dsa;
 #[cfg(test)]

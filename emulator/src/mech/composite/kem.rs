@@ -5,13 +5,14 @@
 //! SHA3-256(mlkemSS ‖ tradSS ‖ tradCT ‖ tradPK ‖ Label).
 
 use super::trad::Trad;
-use super::{by_param, key_of, mechanism_info, public_of_key, Family, Id, KeyPairGen, Scheme};
+use super::{public_of_key, Family, Id, Scheme};
 use crate::attr::{Attributes, Value};
 use crate::error::{Ckr, Result};
 use crate::mech::ec::curve::Curve;
-use crate::mech::ml_kem::seeded::Scheme as _;
 use crate::mech::ml_kem::Set as MlKem;
+use crate::mech::param_set::{by_param, key_value, mechanism_info, KeyPairGen};
 use crate::mech::secret::no_param;
+use crate::mech::seeded::Scheme as _;
 use crate::mech::{rng, Encapsulated, Mechanism, MechanismImpl, Registry};
 use crate::vendor::*;
 use cryptoki_sys::*;
@@ -189,12 +190,12 @@ impl MechanismImpl for CompositeKem {
     }
     fn ciphertext_len(&self, m: &Mechanism, public_key: &Attributes) -> Result<usize> {
         no_param(m)?;
-        let (set, _) = key_of::<KemSet>(public_key, CKO_PUBLIC_KEY)?;
+        let (set, _) = key_value::<KemSet>(public_key, CKO_PUBLIC_KEY)?;
         Ok(set.ciphertext_len())
     }
     fn encapsulate(&self, m: &Mechanism, public_key: &Attributes) -> Result<Encapsulated> {
         no_param(m)?;
-        let (set, public) = key_of::<KemSet>(public_key, CKO_PUBLIC_KEY)?;
+        let (set, public) = key_value::<KemSet>(public_key, CKO_PUBLIC_KEY)?;
         set.encapsulate(public)
     }
     fn decapsulate(
@@ -204,7 +205,7 @@ impl MechanismImpl for CompositeKem {
         ciphertext: &[u8],
     ) -> Result<Value> {
         no_param(m)?;
-        let (set, private) = key_of::<KemSet>(private_key, CKO_PRIVATE_KEY)?;
+        let (set, private) = key_value::<KemSet>(private_key, CKO_PRIVATE_KEY)?;
         let public = public_of_key(set, private_key, private)?;
         set.decapsulate(private, &public, ciphertext)
     }

@@ -17,8 +17,9 @@ mod sig;
 mod tests;
 mod trad;
 
-use super::ml_kem::seeded::{self, Scheme as _};
-use super::{asn1, info, rng, secret, KeyFamily, KeyPair, Mechanism, MechanismImpl, Registry};
+use super::param_set::{by_oid, complete, imported_set, key_value, NewKeys, ParameterSet};
+use super::seeded::{self, Scheme as _};
+use super::{asn1, rng, secret, KeyFamily, Registry};
 use crate::attr::{Attributes, Value};
 use crate::error::{Ckr, Result};
 use cryptoki_sys::*;
@@ -59,22 +60,6 @@ pub(super) trait Scheme: Sized + Send + Sync + 'static {
     /// Encapsulate-decapsulate or sign-verify with the pair; an error only
     /// if the test's randomness cannot be drawn.
     fn pairwise_ok(&self, public: &[u8], private: &[u8]) -> Result<bool>;
-
-    fn name(&self) -> &'static str {
-        self.id().name
-    }
-    fn param(&self) -> CK_ULONG {
-        self.id().ckp
-    }
-    fn oid(&self) -> ObjectIdentifier {
-        self.id().oid
-    }
-    fn public_len(&self) -> usize {
-        self.pq().public_len() + self.trad().public_len()
-    }
-    fn private_len(&self) -> usize {
-        <Self::Pq as seeded::Scheme>::SEED_LEN + self.trad().private_len()
-    }
 
     /// A fresh key pair: (public key, private key), both serialised.
     fn generate(&self) -> Result<(Vec<u8>, Value)> {
@@ -125,33 +110,40 @@ pub(super) trait Scheme: Sized + Send + Sync + 'static {
     }
 }
 
-fn by_param<S: Scheme>(param: CK_ULONG) -> Result<&'static S> {
-    S::all()
-        .iter()
-        .find(|s| s.param() == param)
-        .ok_or(Ckr(CKR_PARAMETER_SET_NOT_SUPPORTED))
-}
+/// Everything the parameter-set helpers need follows from the set's Id and
+/// its two halves.
+impl<S: Scheme> ParameterSet for S {
+    const KEY_TYPE: CK_KEY_TYPE = <S as Scheme>::KEY_TYPE;
 
-/// A key object of this scheme used by a mechanism: of `class`, with a
-/// CKA_VALUE of its parameter set's length.
-fn key_of<S: Scheme>(key: &Attributes, class: CK_OBJECT_CLASS) -> Result<(&'static S, &[u8])> {
-    let class_ok = key.ulong(CKA_CLASS).ok().flatten() == Some(class);
-    let type_ok = key.ulong(CKA_KEY_TYPE).ok().flatten() == Some(S::KEY_TYPE);
-    if !class_ok || !type_ok {
-        return Err(Ckr::KEY_TYPE_INCONSISTENT);
+    fn all() -> &'static [S] {
+        <S as Scheme>::all()
     }
-    // Stored keys were completed, so a missing set or value is corruption.
-    let set = by_param::<S>(key.ulong(CKA_PARAMETER_SET)?.ok_or(Ckr::GENERAL_ERROR)?)?;
-    let value = key.get(CKA_VALUE).ok_or(Ckr::GENERAL_ERROR)?;
-    let len = if class == CKO_PRIVATE_KEY {
-        set.private_len()
-    } else {
-        set.public_len()
-    };
-    if value.len() != len {
-        return Err(Ckr::KEY_SIZE_RANGE);
+    fn name(&self) -> &'static str {
+        self.id().name
     }
-    Ok((set, value))
+    fn param(&self) -> CK_ULONG {
+        self.id().ckp
+    }
+    fn oid(&self) -> ObjectIdentifier {
+        self.id().oid
+    }
+    fn public_len(&self) -> usize {
+        self.pq().public_len() + self.trad().public_len()
+    }
+    fn private_len(&self) -> usize {
+        <S::Pq as seeded::Scheme>::SEED_LEN + self.trad().private_len()
+    }
+    fn new_keys(&self) -> Result<NewKeys> {
+        let (public, private) = self.generate()?;
+        Ok(NewKeys {
+            public,
+            private,
+            seed: None,
+        })
+    }
+    fn pairwise_ok(&self, public: &[u8], private: &[u8]) -> Result<bool> {
+        <S as Scheme>::pairwise_ok(self, public, private)
+    }
 }
 
 /// The public key that belongs to a private key object: the one inside its
@@ -167,89 +159,6 @@ fn public_of_key<S: Scheme>(set: &S, key: &Attributes, private: &[u8]) -> Result
     set.public_of_private(private)
 }
 
-/// C_GenerateKeyPair of a composite key type.
-fn generate_pair<S: Scheme>(
-    m: &Mechanism,
-    public: &Attributes,
-    private: &Attributes,
-) -> Result<KeyPair> {
-    let param = seeded::pair_parameter_set(m, public, private, S::KEY_TYPE)?;
-    let set = by_param::<S>(param)?;
-    let (pk, sk) = set.generate()?;
-    let ok = set.pairwise_ok(&pk, &sk)?;
-    seeded::new_pair(S::KEY_TYPE, param, (set.name(), &set.oid()), pk, sk, ok)
-}
-
-/// The key-pair generation mechanism of a composite key type.
-struct KeyPairGen<S> {
-    ty: CK_MECHANISM_TYPE,
-    name: &'static str,
-    scheme: PhantomData<S>,
-}
-
-/// CK_MECHANISM_INFO of a composite mechanism: public key bytes, as for the
-/// 3.2 post-quantum mechanisms.
-fn mechanism_info<S: Scheme>(flags: CK_FLAGS) -> CK_MECHANISM_INFO {
-    let lens = S::all().iter().map(|s| s.public_len() as CK_ULONG);
-    info(
-        lens.clone().min().unwrap_or(0),
-        lens.max().unwrap_or(0),
-        flags,
-    )
-}
-
-impl<S: Scheme> MechanismImpl for KeyPairGen<S> {
-    fn ty(&self) -> CK_MECHANISM_TYPE {
-        self.ty
-    }
-    fn name(&self) -> &'static str {
-        self.name
-    }
-    fn info(&self) -> CK_MECHANISM_INFO {
-        mechanism_info::<S>(CKF_GENERATE_KEY_PAIR)
-    }
-    fn generate_key_pair(
-        &self,
-        m: &Mechanism,
-        public: &Attributes,
-        private: &Attributes,
-    ) -> Result<KeyPair> {
-        generate_pair::<S>(m, public, private)
-    }
-}
-
-/// The parameter set of an imported key: CKA_PARAMETER_SET if given, else
-/// the one whose length (`len_of`) CKA_VALUE has (they are all distinct).
-fn imported_set<S: Scheme>(key: &Attributes, len_of: fn(&S) -> usize) -> Result<&'static S> {
-    let value = key.get(CKA_VALUE).ok_or(Ckr::TEMPLATE_INCOMPLETE)?;
-    let set = match key.ulong(CKA_PARAMETER_SET)? {
-        Some(p) => by_param::<S>(p)?,
-        None => S::all()
-            .iter()
-            .find(|s| len_of(s) == value.len())
-            .ok_or(Ckr::ATTRIBUTE_VALUE_INVALID)?,
-    };
-    if len_of(set) != value.len() {
-        return Err(Ckr::ATTRIBUTE_VALUE_INVALID);
-    }
-    Ok(set)
-}
-
-/// CKA_PARAMETER_SET and CKA_PUBLIC_KEY_INFO of an imported key; a non-empty
-/// CKA_PUBLIC_KEY_INFO given by the caller must be the same DER.
-fn complete<S: Scheme>(key: &mut Attributes, set: &S, public: &[u8]) -> Result<()> {
-    let spki = asn1::spki(&set.oid(), public)?;
-    if key
-        .get(CKA_PUBLIC_KEY_INFO)
-        .is_some_and(|given| !given.is_empty() && given != spki.as_slice())
-    {
-        return Err(Ckr::TEMPLATE_INCONSISTENT);
-    }
-    key.set_ulong(CKA_PARAMETER_SET, set.param());
-    key.set(CKA_PUBLIC_KEY_INFO, spki);
-    Ok(())
-}
-
 /// Import checks, CKM_PUB_KEY_FROM_PRIV_KEY and PKCS#8 of a composite key
 /// type.
 struct Family<S>(PhantomData<S>);
@@ -261,7 +170,7 @@ impl<S: Scheme> KeyFamily for Family<S> {
 
     /// Both halves must decode and the pair must pass the pairwise test.
     fn complete_private(&self, key: &mut Attributes) -> Result<()> {
-        let set = imported_set::<S>(key, S::private_len)?;
+        let set = imported_set::<S>(key, <S as ParameterSet>::private_len)?;
         let private = key.get(CKA_VALUE).ok_or(Ckr::TEMPLATE_INCOMPLETE)?;
         let public = set.public_of_private(private)?;
         if !set.pairwise_ok(&public, private)? {
@@ -271,7 +180,7 @@ impl<S: Scheme> KeyFamily for Family<S> {
     }
 
     fn complete_public(&self, key: &mut Attributes) -> Result<()> {
-        let set = imported_set::<S>(key, S::public_len)?;
+        let set = imported_set::<S>(key, <S as ParameterSet>::public_len)?;
         let public = key.get(CKA_VALUE).ok_or(Ckr::TEMPLATE_INCOMPLETE)?.to_vec();
         if !set.public_ok(&public) {
             return Err(Ckr::ATTRIBUTE_VALUE_INVALID);
@@ -280,7 +189,7 @@ impl<S: Scheme> KeyFamily for Family<S> {
     }
 
     fn public_from_private(&self, private: &Attributes) -> Result<Attributes> {
-        let (set, value) = key_of::<S>(private, CKO_PRIVATE_KEY)?;
+        let (set, value) = key_value::<S>(private, CKO_PRIVATE_KEY)?;
         let public = set.public_of_private(value)?;
         let mut out = Attributes::new();
         complete(&mut out, set, &public)?;
@@ -290,16 +199,13 @@ impl<S: Scheme> KeyFamily for Family<S> {
 
     /// OneAsymmetricKey v0 with the raw private key, as the drafts' vectors.
     fn export_private(&self, private: &Attributes) -> Result<Value> {
-        let (set, value) = key_of::<S>(private, CKO_PRIVATE_KEY)?;
+        let (set, value) = key_value::<S>(private, CKO_PRIVATE_KEY)?;
         asn1::pkcs8(&set.oid(), value)
     }
 
     fn import_private(&self, encoded: &[u8]) -> Result<Attributes> {
         let (oid, mut value) = asn1::parse_pkcs8(encoded)?;
-        let set = S::all()
-            .iter()
-            .find(|s| s.oid() == oid)
-            .ok_or(Ckr::WRAPPED_KEY_INVALID)?;
+        let set = by_oid::<S>(&oid).ok_or(Ckr::WRAPPED_KEY_INVALID)?;
         if value.len() != set.private_len() {
             return Err(Ckr::WRAPPED_KEY_INVALID);
         }

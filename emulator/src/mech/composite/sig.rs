@@ -6,12 +6,13 @@
 //! signature verifies only if both halves do.
 
 use super::trad::Trad;
-use super::{key_of, mechanism_info, Family, Id, KeyPairGen, Scheme};
+use super::{Family, Id, Scheme};
 use crate::attr::{Attributes, Value};
 use crate::error::{Ckr, Result};
 use crate::mech::ec::curve::Curve;
 use crate::mech::ml_dsa::Set as MlDsa;
-use crate::mech::ml_kem::seeded::Scheme as _;
+use crate::mech::param_set::{key_value, mechanism_info, KeyPairGen};
+use crate::mech::seeded::Scheme as _;
 use crate::mech::{rng, MechParam, Mechanism, MechanismImpl, Registry, Signer, Verifier};
 use crate::vendor::*;
 use cryptoki_sys::*;
@@ -235,7 +236,7 @@ impl MechanismImpl for CompositeSig {
     /// is refused for the ECDSA algorithms, whose nonce is always random.
     fn sign(&self, m: &Mechanism, key: &Attributes) -> Result<Box<dyn Signer>> {
         let (hedge, context) = parameters(m)?;
-        let (set, private) = key_of::<SigSet>(key, CKO_PRIVATE_KEY)?;
+        let (set, private) = key_value::<SigSet>(key, CKO_PRIVATE_KEY)?;
         let deterministic = match hedge {
             CKH_HEDGE_PREFERRED | CKH_HEDGE_REQUIRED => false,
             CKH_DETERMINISTIC_REQUIRED if set.trad_hash.is_none() => true,
@@ -251,7 +252,7 @@ impl MechanismImpl for CompositeSig {
     /// The hedge is ignored on verification.
     fn verify(&self, m: &Mechanism, key: &Attributes) -> Result<Box<dyn Verifier>> {
         let (_, context) = parameters(m)?;
-        let (set, public) = key_of::<SigSet>(key, CKO_PUBLIC_KEY)?;
+        let (set, public) = key_value::<SigSet>(key, CKO_PUBLIC_KEY)?;
         Ok(Box::new(CompositeVerifier {
             message: Running::start(set, context),
             public: public.to_vec(),

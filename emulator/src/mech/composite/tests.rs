@@ -7,6 +7,7 @@ use super::sig::{SigSet, SETS as SIG_SETS};
 use super::{Family, Scheme};
 use crate::attr::Attributes;
 use crate::error::Ckr;
+use crate::mech::param_set::ParameterSet as _;
 use crate::mech::{registry, KeyFamily, MechParam, Mechanism};
 use crate::vendor::*;
 use cryptoki_sys::*;

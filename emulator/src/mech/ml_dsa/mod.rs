@@ -13,8 +13,8 @@ mod tests;
 #[cfg(test)]
 mod vectors;
 
-use super::ml_kem::seeded;
 use super::prehash::PreHash;
+use super::{param_set, seeded};
 use super::{MechParam, Mechanism, MechanismImpl, Registry, Signer, Verifier};
 use crate::attr::Attributes;
 use crate::error::{Ckr, Result};
@@ -147,7 +147,7 @@ impl MechanismImpl for DsaMech {
         self.name
     }
     fn info(&self) -> CK_MECHANISM_INFO {
-        seeded::mechanism_info::<Set>(CKF_SIGN | CKF_VERIFY)
+        param_set::mechanism_info::<Set>(CKF_SIGN | CKF_VERIFY)
     }
     fn sign(&self, m: &Mechanism, key: &Attributes) -> Result<Box<dyn Signer>> {
         let (hedge, context, input) = self.parameters(m)?;
@@ -162,7 +162,7 @@ impl MechanismImpl for DsaMech {
 }
 
 pub(crate) fn register(r: &mut Registry) {
-    r.add(seeded::KeyPairGen::<Set> {
+    r.add(param_set::KeyPairGen::<Set> {
         ty: CKM_ML_DSA_KEY_PAIR_GEN,
         name: "CKM_ML_DSA_KEY_PAIR_GEN",
         scheme: std::marker::PhantomData,

@@ -3,9 +3,10 @@
 //! RustCrypto `ml-dsa` for signing and verifying from μ, and the checks an
 //! expanded private key needs before either library may see it.
 
-use super::seeded::Scheme;
 use crate::attr::Value;
 use crate::error::{Ckr, Result};
+use crate::mech::param_set::{NewKeys, ParameterSet};
+use crate::mech::seeded::{self, Scheme};
 use cryptoki_sys::*;
 use libcrux_ml_dsa::{MLDSASignature, MLDSASigningKey, MLDSAVerificationKey};
 use ml_dsa::signature::rand_core::{TryCryptoRng, TryRng};
@@ -240,13 +241,18 @@ fn rustcrypto_public<P: MlDsaParams>(sk: &[u8]) -> Option<Vec<u8>> {
     Some(rustcrypto_key::<P>(sk)?.verifying_key().encode().to_vec())
 }
 
-impl Scheme for Set {
+impl ParameterSet for Set {
     const KEY_TYPE: CK_KEY_TYPE = CKK_ML_DSA;
-    const NAME: &'static str = "ML-DSA";
-    const SEED_LEN: usize = 32;
-    const ALL: [Set; 3] = [Set::MlDsa44, Set::MlDsa65, Set::MlDsa87];
 
-    fn param(self) -> CK_ULONG {
+    fn all() -> &'static [Set] {
+        &[Set::MlDsa44, Set::MlDsa65, Set::MlDsa87]
+    }
+
+    fn name(&self) -> &'static str {
+        "ML-DSA"
+    }
+
+    fn param(&self) -> CK_ULONG {
         match self {
             Set::MlDsa44 => CKP_ML_DSA_44,
             Set::MlDsa65 => CKP_ML_DSA_65,
@@ -255,28 +261,45 @@ impl Scheme for Set {
     }
 
     /// id-ml-dsa-44/65/87 (NIST CSOR), checked at compile time.
-    fn oid(self) -> ObjectIdentifier {
+    fn oid(&self) -> ObjectIdentifier {
         const OIDS: [ObjectIdentifier; 3] = [
             ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.3.17"),
             ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.3.18"),
             ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.3.19"),
         ];
-        OIDS[self as usize]
+        OIDS[*self as usize]
     }
 
-    fn public_len(self) -> usize {
+    fn public_len(&self) -> usize {
         let (k, _, _) = self.dims();
         32 + 320 * k
     }
 
-    fn private_len(self) -> usize {
+    fn private_len(&self) -> usize {
         let (k, l, eta) = self.dims();
         let s_poly = if eta == 2 { 96 } else { 128 };
         128 + (k + l) * s_poly + 416 * k
     }
 
+    fn new_keys(&self) -> Result<NewKeys> {
+        seeded::new_keys(self)
+    }
+
+    /// A deterministic signature that must verify.
+    fn pairwise_ok(&self, public: &[u8], private: &[u8]) -> Result<bool> {
+        const MESSAGE: &[u8] = b"qrcpkcs11 ML-DSA pairwise consistency test";
+        Ok(self
+            .sign(private, MESSAGE, b"", &[0; 32])
+            .and_then(|sig| self.verify(public, MESSAGE, b"", &sig))
+            .is_ok())
+    }
+}
+
+impl Scheme for Set {
+    const SEED_LEN: usize = 32;
+
     /// KeyGen_internal(ξ).
-    fn keygen(self, seed: &[u8]) -> (Vec<u8>, Value) {
+    fn keygen(&self, seed: &[u8]) -> (Vec<u8>, Value) {
         let mut xi = Zeroizing::new([0u8; 32]);
         xi.copy_from_slice(seed);
         with_libcrux!(self, d => {
@@ -288,26 +311,17 @@ impl Scheme for Set {
     }
 
     /// Every t1 encoding is a valid public key: only its length matters.
-    fn public_ok(self, _public: &[u8]) -> bool {
+    fn public_ok(&self, _public: &[u8]) -> bool {
         true
     }
 
     /// s1 and s2 in range, and tr = H(pk) for the pk that ρ, s1 and s2
     /// give. t0 is covered only by the pairwise test that follows on import.
-    fn public_of_private(self, private: &[u8]) -> Option<Vec<u8>> {
+    fn public_of_private(&self, private: &[u8]) -> Option<Vec<u8>> {
         if !self.s_in_range(private) {
             return None;
         }
         let pk = with_rustcrypto!(self, rustcrypto_public(private))?;
         (h64(&[&pk]) == private[64..128]).then_some(pk)
-    }
-
-    /// A deterministic signature that must verify.
-    fn pairwise_ok(self, public: &[u8], private: &[u8]) -> Result<bool> {
-        const MESSAGE: &[u8] = b"qrcpkcs11 ML-DSA pairwise consistency test";
-        Ok(self
-            .sign(private, MESSAGE, b"", &[0; 32])
-            .and_then(|sig| self.verify(public, MESSAGE, b"", &sig))
-            .is_ok())
     }
 }

@@ -3,9 +3,10 @@
 
 use super::vectors::{signer, verifier, HASH_PARAMS};
 use super::*;
-use crate::mech::ml_kem::seeded::testing::{import_private, public_of, value};
-use crate::mech::ml_kem::seeded::Scheme;
+use crate::mech::param_set::ParameterSet;
 use crate::mech::registry;
+use crate::mech::seeded::testing::{import_private, public_of, value};
+use crate::mech::seeded::Scheme;
 
 /// A key pair of `set` from a fixed seed, as C_CreateObject completes it.
 fn pair(set: Set, seed: u8) -> (Attributes, Attributes) {
@@ -249,7 +250,7 @@ fn hedging() {
 #[test]
 fn every_mechanism_signs_and_verifies() {
     let data = message(1000);
-    for set in Set::ALL {
+    for set in Set::all().iter().copied() {
         let (public, private) = pair(set, 3);
         let mut ways: Vec<(CK_MECHANISM_TYPE, MechParam, Vec<u8>)> =
             vec![(CKM_ML_DSA, context(0, b"ctx"), data.clone())];

@@ -8,11 +8,11 @@
 
 use super::sign::{self, Input, Rnd};
 use super::*;
-use crate::mech::ml_kem::seeded::testing::{
+use crate::mech::param_set::ParameterSet;
+use crate::mech::registry;
+use crate::mech::seeded::testing::{
     cases, import_private, import_public, opt_hex, public_of, value, Tally,
 };
-use crate::mech::ml_kem::seeded::Scheme;
-use crate::mech::registry;
 use crate::mech::test_vectors::{Field, Json};
 
 pub(super) fn set(case: &Json) -> Set {

@@ -1,12 +1,14 @@
 //! ML-KEM (FIPS 203) on libcrux-ml-kem: CKM_ML_KEM_KEY_PAIR_GEN, CKM_ML_KEM
 //! (C_EncapsulateKey / C_DecapsulateKey) and the CKK_ML_KEM key family.
-//! The seeded-key machinery it shares with ML-DSA lives in [`seeded`].
+//! The seeded-key machinery it shares with ML-DSA lives in
+//! [`super::seeded`].
 
-pub(in crate::mech) mod seeded;
 #[cfg(test)]
 mod tests;
 
+use super::param_set::{self, NewKeys, ParameterSet};
 use super::secret::no_param;
+use super::seeded::{self, Scheme};
 use super::self_test::unhex;
 use super::{rng, Encapsulated, Mechanism, MechanismImpl, Registry};
 use crate::attr::{Attributes, Value};
@@ -14,7 +16,6 @@ use crate::error::{Ckr, Result};
 use cryptoki_sys::*;
 use libcrux_ml_kem::{MlKemCiphertext, MlKemPrivateKey, MlKemPublicKey};
 use pkcs8::ObjectIdentifier;
-use seeded::Scheme;
 use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, Zeroizing};
 
@@ -119,13 +120,18 @@ impl Set {
     }
 }
 
-impl Scheme for Set {
+impl ParameterSet for Set {
     const KEY_TYPE: CK_KEY_TYPE = CKK_ML_KEM;
-    const NAME: &'static str = "ML-KEM";
-    const SEED_LEN: usize = 64;
-    const ALL: [Set; 3] = [Set::MlKem512, Set::MlKem768, Set::MlKem1024];
 
-    fn param(self) -> CK_ULONG {
+    fn all() -> &'static [Set] {
+        &[Set::MlKem512, Set::MlKem768, Set::MlKem1024]
+    }
+
+    fn name(&self) -> &'static str {
+        "ML-KEM"
+    }
+
+    fn param(&self) -> CK_ULONG {
         match self {
             Set::MlKem512 => CKP_ML_KEM_512,
             Set::MlKem768 => CKP_ML_KEM_768,
@@ -134,25 +140,45 @@ impl Scheme for Set {
     }
 
     /// id-alg-ml-kem-512/768/1024 (NIST CSOR), checked at compile time.
-    fn oid(self) -> ObjectIdentifier {
+    fn oid(&self) -> ObjectIdentifier {
         const OIDS: [ObjectIdentifier; 3] = [
             ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.4.1"),
             ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.4.2"),
             ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.4.3"),
         ];
-        OIDS[self as usize]
+        OIDS[*self as usize]
     }
 
-    fn public_len(self) -> usize {
+    fn public_len(&self) -> usize {
         384 * self.rank() + 32
     }
 
-    fn private_len(self) -> usize {
+    fn private_len(&self) -> usize {
         768 * self.rank() + 96
     }
 
+    fn new_keys(&self) -> Result<NewKeys> {
+        seeded::new_keys(self)
+    }
+
+    /// Encapsulate to the public key, decapsulate with the private one.
+    fn pairwise_ok(&self, public: &[u8], private: &[u8]) -> Result<bool> {
+        let mut m = Zeroizing::new([0u8; 32]);
+        rng::fill(&mut *m)?;
+        Ok(match self.encapsulate(public, &m) {
+            Ok((c, sent)) => self
+                .decapsulate(private, &c)
+                .is_ok_and(|got| bool::from(got.ct_eq(&sent))),
+            Err(_) => false,
+        })
+    }
+}
+
+impl Scheme for Set {
+    const SEED_LEN: usize = 64;
+
     /// KeyGen_internal(d, z) with seed = d ‖ z.
-    fn keygen(self, seed: &[u8]) -> (Vec<u8>, Value) {
+    fn keygen(&self, seed: &[u8]) -> (Vec<u8>, Value) {
         let mut dz = Zeroizing::new([0u8; 64]);
         dz.copy_from_slice(seed);
         with_libcrux!(self, k => {
@@ -164,13 +190,13 @@ impl Scheme for Set {
     }
 
     /// FIPS 203 §7.2: the right length, every coefficient of ek below q.
-    fn public_ok(self, public: &[u8]) -> bool {
+    fn public_ok(&self, public: &[u8]) -> bool {
         public.len() == self.public_len() && self.modulus_ok(public)
     }
 
     /// FIPS 203 §7.3 (H(ek) stored in dk is right), and §7.2 on the ek it
     /// carries, which the public half will be.
-    fn public_of_private(self, private: &[u8]) -> Option<Vec<u8>> {
+    fn public_of_private(&self, private: &[u8]) -> Option<Vec<u8>> {
         let hash_ok = with_libcrux!(self, k => {
             let mut sk = MlKemPrivateKey::try_from(private).ok()?;
             let ok = k::portable::validate_private_key_only(&sk);
@@ -179,18 +205,6 @@ impl Scheme for Set {
         });
         let ek = self.ek_of_dk(private);
         (hash_ok && self.public_ok(ek)).then(|| ek.to_vec())
-    }
-
-    /// Encapsulate to the public key, decapsulate with the private one.
-    fn pairwise_ok(self, public: &[u8], private: &[u8]) -> Result<bool> {
-        let mut m = Zeroizing::new([0u8; 32]);
-        rng::fill(&mut *m)?;
-        Ok(match self.encapsulate(public, &m) {
-            Ok((c, sent)) => self
-                .decapsulate(private, &c)
-                .is_ok_and(|got| bool::from(got.ct_eq(&sent))),
-            Err(_) => false,
-        })
     }
 }
 
@@ -205,7 +219,7 @@ impl MechanismImpl for Kem {
         "CKM_ML_KEM"
     }
     fn info(&self) -> CK_MECHANISM_INFO {
-        seeded::mechanism_info::<Set>(CKF_ENCAPSULATE | CKF_DECAPSULATE)
+        param_set::mechanism_info::<Set>(CKF_ENCAPSULATE | CKF_DECAPSULATE)
     }
     fn ciphertext_len(&self, m: &Mechanism, public_key: &Attributes) -> Result<usize> {
         no_param(m)?;
@@ -233,7 +247,7 @@ impl MechanismImpl for Kem {
 }
 
 pub(crate) fn register(r: &mut Registry) {
-    r.add(seeded::KeyPairGen::<Set> {
+    r.add(param_set::KeyPairGen::<Set> {
         ty: CKM_ML_KEM_KEY_PAIR_GEN,
         name: "CKM_ML_KEM_KEY_PAIR_GEN",
         scheme: std::marker::PhantomData,

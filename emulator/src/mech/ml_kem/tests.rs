@@ -268,7 +268,7 @@ fn generated(set: Set) -> (Attributes, Attributes) {
 #[test]
 fn encapsulation_through_the_registry() {
     let mech = registry().get(CKM_ML_KEM).unwrap();
-    for set in Set::ALL {
+    for set in Set::all().iter().copied() {
         let (public, private) = generated(set);
         assert_eq!(
             mech.ciphertext_len(&kem(), &public),

@@ -2,7 +2,8 @@
 
 use super::testing::{encode_seed_only, import_private, import_public, object, public_of, value};
 use super::*;
-use crate::mech::{ml_dsa, ml_kem, registry, MechParam};
+use crate::mech::{ml_dsa, ml_kem, registry, MechParam, Mechanism};
+use pkcs8::ObjectIdentifier;
 
 #[test]
 fn choice_forms_round_trip() {
@@ -45,8 +46,8 @@ fn family<S: Scheme>() -> Family<S> {
 /// Import checks of C_CreateObject, for every parameter set of a family.
 fn import_rules<S: Scheme>() {
     const UNKNOWN: CK_ULONG = 0x99;
-    for (i, set) in S::ALL.into_iter().enumerate() {
-        let other = S::ALL[(i + 1) % 3];
+    for (i, set) in S::all().iter().copied().enumerate() {
+        let other = S::all()[(i + 1) % 3];
         let p = Some(set.param());
         let seed: Vec<u8> = (0..S::SEED_LEN as u8).collect();
         let key = import_private::<S>(p, Some(&seed), None).unwrap();
@@ -138,8 +139,8 @@ fn ml_dsa_import_rules() {
 /// C_WrapKey / C_UnwrapKey forms, for every parameter set of a family.
 fn pkcs8_rules<S: Scheme>() {
     let wrapped_invalid = Err(Ckr::WRAPPED_KEY_INVALID);
-    for (i, set) in S::ALL.into_iter().enumerate() {
-        let other = S::ALL[(i + 1) % 3];
+    for (i, set) in S::all().iter().copied().enumerate() {
+        let other = S::all()[(i + 1) % 3];
         let seed = vec![0x5a; S::SEED_LEN];
         let key = import_private::<S>(Some(set.param()), Some(&seed), None).unwrap();
         let sk = value(&key);
@@ -226,7 +227,7 @@ fn keygen_rules<S: Scheme>(ty: CK_MECHANISM_TYPE) {
         ty,
         param: MechParam::Bytes(vec![1]),
     };
-    let public = with_param(S::ALL[0].param());
+    let public = with_param(S::all()[0].param());
     assert_eq!(
         mech.generate_key_pair(&bad_param, &public, &none).err(),
         Some(Ckr::MECHANISM_PARAM_INVALID)
@@ -238,9 +239,9 @@ fn keygen_rules<S: Scheme>(ty: CK_MECHANISM_TYPE) {
         Some(Ckr::TEMPLATE_INCONSISTENT)
     );
     let mut pairs = Vec::new();
-    for (i, set) in S::ALL.into_iter().enumerate() {
+    for (i, set) in S::all().iter().copied().enumerate() {
         let public = with_param(set.param());
-        let other = with_param(S::ALL[(i + 1) % 3].param());
+        let other = with_param(S::all()[(i + 1) % 3].param());
         assert_eq!(
             mech.generate_key_pair(&m, &public, &other).err(),
             Some(Ckr::TEMPLATE_INCONSISTENT)
@@ -264,11 +265,11 @@ fn keygen_rules<S: Scheme>(ty: CK_MECHANISM_TYPE) {
         pairs.push((pk, sk));
     }
     let again = mech
-        .generate_key_pair(&m, &with_param(S::ALL[0].param()), &none)
+        .generate_key_pair(&m, &with_param(S::all()[0].param()), &none)
         .unwrap();
     assert_ne!(value(&again.private), pairs[0].1, "a fresh seed each time");
     assert_eq!(
-        S::ALL[0].pairwise_ok(&value(&again.public), &pairs[0].1),
+        S::all()[0].pairwise_ok(&value(&again.public), &pairs[0].1),
         Ok(false)
     );
 }
