@@ -18,6 +18,15 @@ macro_rules! call {
     };
 }
 
+/// CKM_SHA256, which takes no parameter.
+fn sha256() -> CK_MECHANISM {
+    CK_MECHANISM {
+        mechanism: CKM_SHA256,
+        pParameter: null_mut(),
+        ulParameterLen: 0,
+    }
+}
+
 /// A read-only session on the first slot with a SHA-256 digest running.
 fn digesting(f: &CK_FUNCTION_LIST_3_2, slot: CK_SLOT_ID) -> CK_SESSION_HANDLE {
     let mut h: CK_SESSION_HANDLE = 0;
@@ -26,22 +35,13 @@ fn digesting(f: &CK_FUNCTION_LIST_3_2, slot: CK_SLOT_ID) -> CK_SESSION_HANDLE {
         call!(f.C_OpenSession(slot, flags, null_mut(), None, &mut h)),
         CKR_OK
     );
-    let mut m = CK_MECHANISM {
-        mechanism: CKM_SHA256,
-        pParameter: null_mut(),
-        ulParameterLen: 0,
-    };
-    assert_eq!(call!(f.C_DigestInit(h, &mut m)), CKR_OK);
+    assert_eq!(call!(f.C_DigestInit(h, &mut sha256())), CKR_OK);
     h
 }
 
 #[test]
 fn a_failed_self_test_stops_running_operations_and_random() {
-    // A private, empty store: nothing here may touch the user's.
-    let dir = std::env::temp_dir().join(format!("qrc-abi-error-state-{}", std::process::id()));
-    std::env::set_var("QRC_PKCS11_STORE", dir.join("store"));
-    std::env::set_var("XDG_DATA_HOME", &dir);
-    std::env::remove_var("QRC_PKCS11_CONF");
+    let dir = private_store("error-state");
 
     let f = list_3_2();
     assert_eq!(call!(f.C_Initialize(null_mut())), CKR_OK);
@@ -86,12 +86,7 @@ fn a_failed_self_test_stops_running_operations_and_random() {
         call!(f.C_SeedRandom(fed, data.as_mut_ptr(), 4)),
         CKR_GENERAL_ERROR
     );
-    let mut m = CK_MECHANISM {
-        mechanism: CKM_SHA256,
-        pParameter: null_mut(),
-        ulParameterLen: 0,
-    };
-    assert_eq!(call!(f.C_DigestInit(fed, &mut m)), CKR_GENERAL_ERROR);
+    assert_eq!(call!(f.C_DigestInit(fed, &mut sha256())), CKR_GENERAL_ERROR);
     assert_eq!(call!(f.C_Finalize(null_mut())), CKR_OK);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -428,11 +428,7 @@ fn null_pointers_before_and_after_initialize() {
     let f = list_3_2();
     check(&run_all(f), false);
 
-    // A private, empty store: nothing here may touch the user's.
-    let dir = std::env::temp_dir().join(format!("qrc-abi-null-{}", std::process::id()));
-    std::env::set_var("QRC_PKCS11_STORE", dir.join("store"));
-    std::env::set_var("XDG_DATA_HOME", &dir);
-    std::env::remove_var("QRC_PKCS11_CONF");
+    let dir = private_store("null");
 
     let initialize = f.C_Initialize.expect("C_Initialize");
     assert_eq!(unsafe { initialize(null_mut()) }, CKR_OK);

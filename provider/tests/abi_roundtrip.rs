@@ -260,11 +260,7 @@ fn gcm_in_place(f: &CK_FUNCTION_LIST_3_2, h: CK_SESSION_HANDLE) {
 
 #[test]
 fn calls_reach_the_api_and_results_come_back() {
-    // A private, empty store: nothing here may touch the user's.
-    let dir = std::env::temp_dir().join(format!("qrc-abi-roundtrip-{}", std::process::id()));
-    std::env::set_var("QRC_PKCS11_STORE", dir.join("store"));
-    std::env::set_var("XDG_DATA_HOME", &dir);
-    std::env::remove_var("QRC_PKCS11_CONF");
+    let dir = private_store("roundtrip");
 
     let f = list_3_2();
     assert_eq!(call!(f.C_Initialize(null_mut())), CKR_OK);

@@ -44,6 +44,17 @@ pub fn interface(
     }
 }
 
+/// Point the module at a private, empty store under the temporary
+/// directory (nothing a test does may touch the user's) and return its
+/// directory, for the test to remove at the end.
+pub fn private_store(test: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("qrc-abi-{test}-{}", std::process::id()));
+    std::env::set_var("QRC_PKCS11_STORE", dir.join("store"));
+    std::env::set_var("XDG_DATA_HOME", &dir);
+    std::env::remove_var("QRC_PKCS11_CONF");
+    dir
+}
+
 /// The PKCS#11 3.2 function list (the default interface).
 pub fn list_3_2() -> &'static CK_FUNCTION_LIST_3_2 {
     let i = interface(None, None, 0).expect("default interface");
