@@ -7,10 +7,9 @@
 //! their PKCS#8, and what must fail: a signature with one bad half, damaged
 //! ciphertexts, malformed keys.
 //!
-//! The vendor values are repeated from `include/qrcpkcs11.h`, as the Falcon
-//! values are in `pqc::sets`: these tests load the .so like any client and
-//! do not link the emulator. `vendor_values_match_the_header` keeps the two
-//! equal.
+//! The vendor values come from `include/qrcpkcs11.h` through `qrc-vendor`,
+//! as a C client takes them from the header; these tests load the .so like
+//! any client and do not link the emulator.
 
 use cryptoki::mechanism::vendor_defined::VendorDefinedMechanism;
 use cryptoki::mechanism::{Mechanism, MechanismType};
@@ -23,38 +22,15 @@ use pqc_common::Failures;
 use qrc_conformance::pqc::{self, Case, Scratch, SignMech};
 use qrc_conformance::raw::{self, raw_attr, Mech};
 use qrc_conformance::{call, keys, rv_of, Fixture};
+use qrc_vendor::*;
 use serde_json::Value as Json;
 use std::path::{Path, PathBuf};
 
 mod pqc_common;
 
-/// Defines the vendor values and lists them by name, for
-/// `vendor_values_match_the_header`.
-macro_rules! vendor_values {
-    ($($name:ident: $ty:ty = $value:expr;)*) => {
-        $(const $name: $ty = $value;)*
-        const VENDOR_VALUES: &[(&str, CK_ULONG)] = &[$((stringify!($name), $name)),*];
-    };
-}
-
-vendor_values! {
-    CKK_QRC_COMP_KEM: CK_KEY_TYPE = 0xD152_0001;
-    CKK_QRC_COMP_SIG: CK_KEY_TYPE = 0xD152_0002;
-    CKM_QRC_COMP_KEM_KEY_PAIR_GEN: CK_MECHANISM_TYPE = 0xD152_0010;
-    CKM_QRC_COMP_KEM: CK_MECHANISM_TYPE = 0xD152_0011;
-    CKM_QRC_COMP_SIG_KEY_PAIR_GEN: CK_MECHANISM_TYPE = 0xD152_0020;
-    CKM_QRC_COMP_SIG: CK_MECHANISM_TYPE = 0xD152_0021;
-    CKP_QRC_COMP_KEM_MLKEM768_X25519: CK_ULONG = 0xD152_0101;
-    CKP_QRC_COMP_KEM_MLKEM768_ECDH_P256: CK_ULONG = 0xD152_0102;
-    CKP_QRC_COMP_KEM_MLKEM1024_ECDH_P384: CK_ULONG = 0xD152_0103;
-    CKP_QRC_COMP_SIG_MLDSA44_ECDSA_P256_SHA256: CK_ULONG = 0xD152_0201;
-    CKP_QRC_COMP_SIG_MLDSA65_ED25519_SHA512: CK_ULONG = 0xD152_0202;
-    CKP_QRC_COMP_SIG_MLDSA87_ECDSA_P384_SHA512: CK_ULONG = 0xD152_0203;
-}
-
 /// The name of a vendor value.
 fn vendor_name(value: CK_ULONG) -> &'static str {
-    VENDOR_VALUES
+    qrc_vendor::ALL
         .iter()
         .find(|v| v.1 == value)
         .map_or("?", |v| v.0)
@@ -590,39 +566,21 @@ fn each_vector(
     );
 }
 
-/// The values of include/qrcpkcs11.h, and the OIDs its comments name, are
-/// the ones these tests use.
+/// The OIDs the header's comments name for the composite parameter sets are
+/// the ones the drafts give and these tests use.
 #[test]
-fn vendor_values_match_the_header() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../include/qrcpkcs11.h");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    // `#define NAME 0x…UL /* oid */`
-    let mut defined: Vec<(String, CK_ULONG, Option<String>)> = text
-        .lines()
-        .filter_map(|line| {
-            let mut words = line.split_whitespace();
-            (words.next()? == "#define").then_some(())?;
-            let name = words.next()?;
-            let hex = words.next()?.strip_prefix("0x")?.strip_suffix("UL")?;
-            let value = CK_ULONG::from_str_radix(hex, 16).ok()?;
-            let oid = (words.next() == Some("/*")).then(|| words.next().map(str::to_owned));
-            name.contains("_QRC_COMP")
-                .then(|| (name.to_owned(), value, oid.flatten()))
-        })
-        .collect();
-    defined.sort();
-    let mut ours: Vec<(String, CK_ULONG, Option<String>)> = VENDOR_VALUES
-        .iter()
-        .map(|&(name, value)| {
-            let set = SETS.iter().find(|s| s.ckp == value);
-            let oid = set
-                .filter(|_| name.starts_with("CKP_"))
-                .map(|s| s.oid.to_owned());
-            (name.to_owned(), value, oid)
-        })
-        .collect();
-    ours.sort();
-    assert_eq!(defined, ours, "{} and this test disagree", path.display());
+fn parameter_set_oids_match_the_header() {
+    let mut checked = 0;
+    for (name, value, oid) in qrc_vendor::ALL {
+        if let Some(set) = SETS
+            .iter()
+            .find(|s| s.ckp == *value && name.starts_with("CKP_QRC"))
+        {
+            assert_eq!(*oid, Some(set.oid), "{name}");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, SETS.len(), "every composite set is in the header");
 }
 
 fn vendor_mechanism_type(ty: CK_MECHANISM_TYPE) -> MechanismType {

@@ -15,7 +15,7 @@ pub mod mech;
 pub mod object;
 pub mod store;
 pub mod token;
-pub mod vendor;
+pub use qrc_vendor as vendor;
 
 pub use attr::{Attributes, Value};
 pub use error::{Ckr, Result};

@@ -20,7 +20,7 @@ mod pin;
 mod raw;
 mod status;
 mod tour;
-mod vendor;
+use qrc_vendor as vendor;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};

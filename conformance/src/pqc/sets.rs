@@ -3,14 +3,8 @@
 
 use cryptoki_sys::*;
 
-/// Falcon keys (Thales Luna / libp11 value).
-pub const CKK_FALCON: CK_KEY_TYPE = 0xC000_0006;
-/// Falcon key-pair generation (Luna / libp11 value).
-pub const CKM_FALCON_KEY_PAIR_GEN: CK_MECHANISM_TYPE = 0xC000_0070;
-/// Falcon signatures (Luna / libp11 value).
-pub const CKM_FALCON: CK_MECHANISM_TYPE = 0xC000_0071;
-/// Luna's parameter-set attribute, a synonym of CKA_PARAMETER_SET on Falcon keys.
-pub const CKA_KEY_PARAMS: CK_ATTRIBUTE_TYPE = 0xC000_0001;
+/// The Falcon values of include/qrcpkcs11.h (Thales Luna / libp11's).
+pub use qrc_vendor::{CKA_KEY_PARAMS, CKK_FALCON, CKM_FALCON, CKM_FALCON_KEY_PAIR_GEN};
 /// The 3.2 errata form of CKA_ENCAPSULATE_TEMPLATE (an array attribute).
 pub const CKA_ENCAPSULATE_TEMPLATE_ARRAY: CK_ATTRIBUTE_TYPE =
     CKA_ENCAPSULATE_TEMPLATE | CKF_ARRAY_ATTRIBUTE;
